@@ -1,0 +1,143 @@
+"""Settings: read once per process from the environment and .env, validated at start.
+
+Every field's environment variable is its name in upper case (HOST, PORT, DATABASE_URL, ...).
+.env.example documents each one.
+"""
+
+import json
+from functools import lru_cache
+from typing import Annotated, Any, Literal, Optional
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# The placeholders shipped in .env.example (and the development defaults below). Production
+# refuses to start while any secret still has one of these values.
+PLACEHOLDER_SECRETS = frozenset(
+    {
+        "dev-secret-key-change-me-in-production-0123456789",
+        "dev-jwt-secret-change-me-in-production-0123456789",
+        "change-me",
+    }
+)
+MIN_SECRET_LENGTH = 32
+
+CommaList = Annotated[list[str], NoDecode]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", case_sensitive=False, extra="ignore"
+    )
+
+    # Application
+    app_name: str = "Velithon Service"
+    app_version: str = "0.1.0"
+    environment: Literal["development", "test", "production"] = "development"
+    debug: bool = False
+
+    # Server
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1, le=64)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    log_format: Literal["auto", "json", "console"] = "auto"
+
+    # Database (asyncpg pool: min_size = db_pool_size, max_size = db_pool_size + db_max_overflow)
+    database_url: SecretStr
+    db_pool_size: int = Field(default=10, ge=1)
+    db_max_overflow: int = Field(default=20, ge=0)
+    db_command_timeout: float = Field(default=30.0, gt=0)
+
+    # Redis
+    redis_url: SecretStr
+    redis_max_connections: int = Field(default=50, ge=1)
+    redis_socket_timeout: float = Field(default=5.0, gt=0)
+
+    # Health checks: how long /health waits for each dependency
+    health_timeout: float = Field(default=1.0, gt=0)
+
+    # Security
+    secret_key: SecretStr = SecretStr("dev-secret-key-change-me-in-production-0123456789")
+    jwt_secret: Optional[SecretStr] = None
+    jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
+    jwt_expire_minutes: int = Field(default=30, ge=1)
+
+    # CORS
+    cors_origins: CommaList = ["http://localhost:3000"]
+    cors_methods: CommaList = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+    cors_headers: CommaList = ["Authorization", "Content-Type"]
+
+    # File uploads
+    max_file_size: int = Field(default=10 * 1024 * 1024, ge=1)
+    upload_path: str = "./uploads"
+    allowed_extensions: CommaList = [".jpg", ".jpeg", ".png", ".gif", ".pdf"]
+
+    # Test seam: "module:function" called with the container in every server process at
+    # start, to swap providers. Refused in production.
+    container_overrides: Optional[str] = None
+
+    @field_validator(
+        "cors_origins", "cors_methods", "cors_headers", "allowed_extensions", mode="before"
+    )
+    @classmethod
+    def split_comma_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [item.strip() for item in text.split(",") if item.strip()]
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def upper_log_level(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def refuse_unsafe_production(self) -> "Settings":
+        if self.environment != "production":
+            return self
+        if self.debug:
+            raise ValueError("DEBUG must be false when ENVIRONMENT=production")
+        for name in ("secret_key", "jwt_secret"):
+            secret: Optional[SecretStr] = getattr(self, name)
+            if secret is None:
+                continue
+            value = secret.get_secret_value()
+            if value in PLACEHOLDER_SECRETS:
+                raise ValueError(f"{name.upper()} still has the placeholder from .env.example")
+            if len(value) < MIN_SECRET_LENGTH:
+                raise ValueError(
+                    f"{name.upper()} is shorter than {MIN_SECRET_LENGTH} characters"
+                )
+        if self.container_overrides:
+            raise ValueError("CONTAINER_OVERRIDES is a test seam and is refused in production")
+        return self
+
+    @property
+    def effective_jwt_secret(self) -> SecretStr:
+        return self.jwt_secret or self.secret_key
+
+    @property
+    def json_logs(self) -> bool:
+        if self.log_format == "auto":
+            return self.environment == "production"
+        return self.log_format == "json"
+
+
+class SettingsError(SystemExit):
+    """Raised at start when the configuration is invalid; the message names each setting."""
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    try:
+        return Settings()  # type: ignore[call-arg]  # required fields come from the environment
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']).upper() or 'settings'}: "
+            f"{err['msg'].removeprefix('Value error, ')}"
+            for err in exc.errors(include_url=False, include_input=False)
+        )
+        raise SettingsError(f"invalid configuration: {problems}") from None

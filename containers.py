@@ -1,0 +1,103 @@
+"""The dependency-injection container: settings -> database -> redis -> services.
+
+Endpoints take services as `svc: T = Provide[container.x]` under `@inject` from this module.
+"""
+
+import importlib
+import inspect
+from collections.abc import Callable
+from functools import cache, wraps
+from typing import Any
+
+from velithon.di import FactoryProvider, Provide, ServiceContainer, SingletonProvider
+from velithon.di import inject as velithon_inject
+
+from config import Settings, get_settings
+from services.database_service import DatabaseService
+from services.health_service import HealthService
+from services.redis_service import RedisService
+
+
+# Velithon quirk: SingletonProvider passes its keyword arguments through unresolved (the
+# service would receive the provider object), while FactoryProvider resolves them. So the
+# long-lived pool holders are built by cached zero-argument functions that do the wiring.
+@cache
+def build_database() -> DatabaseService:
+    return DatabaseService(get_settings())
+
+
+@cache
+def build_redis() -> RedisService:
+    return RedisService(get_settings())
+
+
+class Container(ServiceContainer):
+    settings = SingletonProvider(get_settings)
+    database = SingletonProvider(build_database)
+    redis = SingletonProvider(build_redis)
+    health_service = FactoryProvider(
+        HealthService, settings=settings, database=database, redis=redis
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._overrides: dict[int, Any] = {}
+
+    def override(self, provider: Any, replacement: Any) -> None:
+        """Serve `replacement` (a provider) wherever `provider` is injected. For tests."""
+        self._overrides[id(provider)] = replacement
+
+    async def resolve(self, provide: Any, container: Any, resolution_stack: Any = None) -> Any:
+        # `Provide[container.x]` captured the provider object at import time, so an override
+        # has to be applied here, at resolution.
+        if self._overrides:
+            replacement = self._overrides.get(id(provide.service))
+            if replacement is not None:
+                provide = Provide[replacement]
+        return await super().resolve(provide, container, resolution_stack)
+
+    async def open(self) -> None:
+        """Open the pools; called once per worker from a startup hook."""
+        await build_database().connect()
+        await build_redis().connect()
+
+    async def close(self) -> None:
+        await build_redis().close()
+        await build_database().close()
+
+
+container = Container()
+
+
+def apply_overrides(settings: Settings) -> None:
+    """The one test seam: CONTAINER_OVERRIDES="module:function" gets the container."""
+    if not settings.container_overrides:
+        return
+    module_name, _, function_name = settings.container_overrides.partition(":")
+    function: Callable[[Container], None] = getattr(
+        importlib.import_module(module_name), function_name
+    )
+    function(container)
+
+
+def inject(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Velithon's @inject, minus its hole: a query parameter named like an injected
+    parameter (`?health_service=x`) would replace the service with the string "x".
+    We hand the markers back in on every call, so the container always resolves them.
+    """
+    markers: dict[str, Provide] = {
+        name: param.default
+        for name, param in inspect.signature(func).parameters.items()
+        if isinstance(param.default, Provide)
+    }
+    resolving = velithon_inject(func)
+
+    @wraps(func)
+    async def wrapper(*args: Any, **kwargs: Any) -> Any:
+        kwargs.update(markers)
+        return await resolving(*args, **kwargs)
+
+    return wrapper
+
+
+__all__ = ["Container", "Provide", "apply_overrides", "container", "inject"]

@@ -1,0 +1,1 @@
+"""HTTP concerns: read input, call services, shape responses and status codes."""

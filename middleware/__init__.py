@@ -1,0 +1,1 @@
+"""Cross-cutting concerns, one per module. The stack's order is declared in main.py."""

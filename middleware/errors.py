@@ -1,0 +1,153 @@
+"""The error boundary: the one place where exceptions, 404 and 405 become problem details.
+
+It is installed per route (install_error_boundary, called by main.py after every route is
+registered), not as an outer middleware, because of three Velithon 0.6.10 quirks:
+- Router.app catches any exception from a route and calls the route a second time, so a
+  handler that writes and then raises would write twice. Nothing may escape a route.
+- Outside LoggingMiddleware at log level INFO, HTTPExceptions become empty 500s, and other
+  exceptions answer {"message": str(exc)}, leaking their text.
+- 404 and 405 are plain text; an HTTPEndpoint answers an unknown method with 400.
+"""
+
+from collections.abc import Awaitable, Callable
+from http import HTTPStatus
+from typing import Any, Optional
+
+import orjson
+import structlog
+from pydantic import ValidationError
+from velithon.datastructures import Protocol, Scope
+from velithon.endpoint import HTTPEndpoint
+from velithon.exceptions import HTTPException, ValidationException
+from velithon.responses import JSONResponse
+from velithon.routing import Route, Router
+
+from middleware.context import current_request
+from models.problem import ProblemError
+
+log = structlog.get_logger(__name__)
+
+RSGIHandler = Callable[[Scope, Protocol], Awaitable[None]]
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+MISSING_PARAMETER = "Missing required parameter: "
+BODY_TOO_LARGE = "Request body too large"
+
+
+class ProblemResponse(JSONResponse):
+    media_type = "application/problem+json"
+
+
+def problem(
+    scope: Scope,
+    status: int,
+    detail: str,
+    *,
+    errors: Optional[list[dict[str, Any]]] = None,
+    headers: Optional[dict[str, str]] = None,
+) -> ProblemResponse:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "instance": scope.path,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    return ProblemResponse(body, status_code=status, headers=headers)
+
+
+def install_error_boundary(router: Router) -> None:
+    """Guard every registered route and answer unmatched paths. Call after all routes exist."""
+    for route in router.routes:
+        if isinstance(route, Route):
+            route.handle = _guarded(route)  # type: ignore[method-assign]
+    router.default = _not_found  # type: ignore[method-assign]
+
+
+async def _not_found(scope: Scope, protocol: Protocol) -> None:
+    await problem(scope, 404, "No resource at this path.")(scope, protocol)
+
+
+def _allowed_methods(route: Route) -> Optional[frozenset[str]]:
+    if route.methods:
+        return frozenset(route.methods)
+    endpoint = route.endpoint
+    if isinstance(endpoint, type) and issubclass(endpoint, HTTPEndpoint):
+        methods = {m for m in HTTP_METHODS if hasattr(endpoint, m.lower())}
+        if "GET" in methods:
+            methods.add("HEAD")
+        return frozenset(methods)
+    return None
+
+
+def _guarded(route: Route) -> RSGIHandler:
+    app: RSGIHandler = route.app
+    template = route.path
+    allowed = _allowed_methods(route)
+    allow_header = {"Allow": ", ".join(sorted(allowed))} if allowed else None
+
+    async def handle(scope: Scope, protocol: Protocol) -> None:
+        info = current_request.get()
+        if info is not None:
+            info.route = template
+        if allowed is not None and scope.method not in allowed:
+            detail = f"{scope.method} is not allowed here."
+            await problem(scope, 405, detail, headers=allow_header)(scope, protocol)
+            return
+        try:
+            await app(scope, protocol)
+        except Exception as exc:
+            await _answer(scope, protocol, exc)
+
+    return handle
+
+
+async def _answer(scope: Scope, protocol: Protocol, exc: Exception) -> None:
+    response = problem_for(scope, exc)
+    try:
+        await response(scope, protocol)
+    except Exception:
+        # The response was already on its way (e.g. a background task failed after it).
+        log.error("error_after_response", path=scope.path, exc_info=exc)
+
+
+def problem_for(scope: Scope, exc: Exception) -> ProblemResponse:
+    if isinstance(exc, ProblemError):
+        return problem(scope, exc.status, exc.detail, errors=exc.errors, headers=exc.headers)
+    if isinstance(exc, ValidationException):
+        return problem(scope, 422, "The request is not valid.", errors=_field_errors(scope, exc))
+    if isinstance(exc, HTTPException):
+        return _from_velithon_http_exception(scope, exc)
+    if isinstance(exc, ValueError) and isinstance(exc.__cause__, orjson.JSONDecodeError):
+        return problem(scope, 400, "The request body is not valid JSON.")
+    if isinstance(exc, ValueError) and str(exc).startswith(BODY_TOO_LARGE):
+        return problem(scope, 413, "The request body is too large.")
+    log.error("unhandled_exception", method=scope.method, path=scope.path, exc_info=exc)
+    return problem(scope, 500, "An unexpected error occurred.")
+
+
+def _field_errors(scope: Scope, exc: ValidationException) -> list[dict[str, Any]]:
+    cause = exc.__cause__
+    details = exc.details or {}
+    field = str(details.get("field", ""))
+    if isinstance(cause, ValidationError):
+        source = "body" if scope.method in ("POST", "PUT", "PATCH") else "query"
+        return [
+            {"loc": [source, *err["loc"]], "msg": err["msg"], "type": err["type"]}
+            for err in cause.errors(include_url=False, include_input=False)
+        ]
+    return [{"loc": [field], "msg": str(details.get("msg", "Invalid value")), "type": "value_error"}]
+
+
+def _from_velithon_http_exception(scope: Scope, exc: HTTPException) -> ProblemResponse:
+    message = str((exc.details or {}).get("message", ""))
+    if message.startswith(MISSING_PARAMETER):
+        name = message.removeprefix(MISSING_PARAMETER)
+        errors = [{"loc": [name], "msg": "Field required", "type": "missing"}]
+        return problem(scope, 422, "The request is not valid.", errors=errors)
+    status = exc.status_code if 400 <= exc.status_code < 600 else 500
+    if status >= 500:
+        log.error("velithon_http_exception", path=scope.path, exc_info=exc)
+        return problem(scope, status, "An unexpected error occurred.")
+    return problem(scope, status, HTTPStatus(status).description or HTTPStatus(status).phrase)

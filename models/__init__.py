@@ -1,0 +1,1 @@
+"""Pydantic request/response models; schemas.py holds the database row shapes."""

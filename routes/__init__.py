@@ -1,0 +1,7 @@
+"""URL -> endpoint wiring only: paths, methods, tags, documentation. No logic."""
+
+from velithon.routing import Router
+
+from routes.health import router as health_router
+
+ROUTERS: list[Router] = [health_router]

@@ -1,0 +1,1 @@
+"""Domain logic and I/O. Services know nothing about HTTP."""

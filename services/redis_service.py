@@ -1,0 +1,35 @@
+"""The Redis client with its connection pool: one per worker, opened in a startup hook."""
+
+from typing import Optional
+
+import redis.asyncio as redis
+
+from config import Settings
+
+
+class RedisService:
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._client: Optional[redis.Redis] = None
+
+    async def connect(self) -> None:
+        s = self._settings
+        # from_url creates the pool lazily: nothing connects until the first command.
+        self._client = redis.Redis.from_url(
+            s.redis_url.get_secret_value(),
+            max_connections=s.redis_max_connections,
+            socket_timeout=s.redis_socket_timeout,
+            socket_connect_timeout=s.redis_socket_timeout,
+            decode_responses=True,
+        )
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    @property
+    def client(self) -> redis.Redis:
+        if self._client is None:
+            raise RuntimeError("redis client is not open (startup hook has not run)")
+        return self._client
