@@ -5,6 +5,7 @@ Every field's environment variable is its name in upper case (HOST, PORT, DATABA
 """
 
 import json
+import os
 from functools import lru_cache
 from typing import Annotated, Any, Literal, Optional
 
@@ -42,6 +43,7 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, ge=1, le=64)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["auto", "json", "console"] = "auto"
+    access_log: bool = True
 
     # Database (asyncpg pool: min_size = db_pool_size, max_size = db_pool_size + db_max_overflow)
     database_url: SecretStr
@@ -53,6 +55,9 @@ class Settings(BaseSettings):
     redis_url: SecretStr
     redis_max_connections: int = Field(default=50, ge=1)
     redis_socket_timeout: float = Field(default=5.0, gt=0)
+    # Every key the app writes starts with this, so several apps (or a test run) can share
+    # one Redis database without touching each other's keys.
+    redis_key_prefix: str = "app:"
 
     # Health checks: how long /health waits for each dependency
     health_timeout: float = Field(default=1.0, gt=0)
@@ -108,9 +113,7 @@ class Settings(BaseSettings):
             if value in PLACEHOLDER_SECRETS:
                 raise ValueError(f"{name.upper()} still has the placeholder from .env.example")
             if len(value) < MIN_SECRET_LENGTH:
-                raise ValueError(
-                    f"{name.upper()} is shorter than {MIN_SECRET_LENGTH} characters"
-                )
+                raise ValueError(f"{name.upper()} is shorter than {MIN_SECRET_LENGTH} characters")
         if self.container_overrides:
             raise ValueError("CONTAINER_OVERRIDES is a test seam and is refused in production")
         return self
@@ -133,7 +136,9 @@ class SettingsError(SystemExit):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     try:
-        return Settings()  # type: ignore[call-arg]  # required fields come from the environment
+        # ENV_FILE picks another dotenv file; ENV_FILE="" reads none (the tests use that).
+        env_file = os.environ.get("ENV_FILE", ".env") or None
+        return Settings(_env_file=env_file)  # type: ignore[call-arg]
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc']).upper() or 'settings'}: "

@@ -7,6 +7,7 @@ Nothing connects at import: granian forks workers from a master that imported th
 so pools are opened per worker in the startup hook.
 """
 
+import asyncio
 from collections.abc import Sequence
 
 import structlog
@@ -28,9 +29,7 @@ from routes import ROUTERS
 log = structlog.get_logger(__name__)
 
 
-def create_app(
-    settings: Settings | None = None, extra_routers: Sequence[Router] = ()
-) -> Velithon:
+def create_app(settings: Settings | None = None, extra_routers: Sequence[Router] = ()) -> Velithon:
     settings = settings or get_settings()
     configure_logging(settings)
     app = Velithon(
@@ -54,7 +53,8 @@ def create_app(
         take_over_velithon_logging(settings)
         apply_overrides(settings)
         await container.open()
-        log.info("worker_started", environment=settings.environment)
+        loop = type(asyncio.get_running_loop()).__module__.split(".")[0]
+        log.info("worker_started", environment=settings.environment, loop=loop)
 
     @app.on_shutdown()
     async def close_resources() -> None:

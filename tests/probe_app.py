@@ -1,0 +1,6 @@
+"""The real app (main.create_app) plus the probe routes; served as `tests.probe_app:app`."""
+
+from main import create_app
+from tests.probe_routes import router
+
+app = create_app(extra_routers=[router])

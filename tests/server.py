@@ -1,0 +1,90 @@
+"""Run the real app as a subprocess on a free loopback port (the app is RSGI: no test client)."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Optional
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVE = [sys.executable, "-m", "scripts.serve"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Server:
+    """One server process. Its stdout and stderr go to a log file the tests can read."""
+
+    def __init__(
+        self, env: dict[str, str], log_path: Path, command: Optional[list[str]] = None
+    ) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        self.env = {**os.environ, **env, "HOST": "127.0.0.1", "PORT": str(self.port)}
+        self.command = [arg.replace("{port}", str(self.port)) for arg in (command or SERVE)]
+        self.process: Optional[subprocess.Popen[bytes]] = None
+
+    def start(self, timeout: float = 30.0, ready_path: str = "/health/live") -> "Server":
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            self.command,
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: stop() reaches every worker
+        )
+        log.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.log}")
+            try:
+                if httpx.get(self.url + ready_path, timeout=1).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                pass
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"server not ready after {timeout}s:\n{self.log}")
+
+    def stop(self) -> Optional[int]:
+        if self.process is None:
+            return None
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        return self.process.returncode
+
+    def wait_for_log(self, text: str, timeout: float = 5.0) -> str:
+        """The access log is flushed every 0.2 s; wait until `text` shows up."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            log = self.log
+            if text in log:
+                return log
+            time.sleep(0.05)
+        raise AssertionError(f"{text!r} not in server log:\n{self.log[-4000:]}")
+
+    @property
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+def unreachable_redis_url() -> str:
+    """A Redis URL on a loopback port where nothing listens."""
+    return f"redis://127.0.0.1:{free_port()}/0"

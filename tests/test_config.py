@@ -1,0 +1,104 @@
+"""Settings: environment names, list parsing, secrets, and the production refusal."""
+
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+from pydantic import SecretStr, ValidationError
+
+from config import Settings
+from tests.conftest import ROOT, clean_environ
+
+pytestmark = pytest.mark.no_backing
+
+REQUIRED = {"DATABASE_URL": "postgresql://u:pw@db/app", "REDIS_URL": "redis://r:6379/0"}
+STRONG = "k" * 40
+
+
+def settings(monkeypatch: pytest.MonkeyPatch, **env: str) -> Settings:
+    for name in list(Settings.model_fields):
+        monkeypatch.delenv(name.upper(), raising=False)
+    for name, value in {**REQUIRED, **env}.items():
+        monkeypatch.setenv(name, value)
+    return Settings(_env_file=None)  # type: ignore[call-arg]
+
+
+def test_reads_the_guides_environment_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    s = settings(
+        monkeypatch, HOST="0.0.0.0", PORT="9000", WORKERS="3", LOG_LEVEL="debug",
+        DB_POOL_SIZE="4", DB_MAX_OVERFLOW="6", JWT_EXPIRE_MINUTES="5", MAX_FILE_SIZE="1024",
+        UPLOAD_PATH="/data/up", APP_NAME="Shop", APP_VERSION="2.0.0", DEBUG="true",
+    )  # fmt: skip
+    assert (s.host, s.port, s.workers, s.log_level) == ("0.0.0.0", 9000, 3, "DEBUG")
+    assert (s.db_pool_size, s.db_max_overflow, s.jwt_expire_minutes) == (4, 6, 5)
+    assert (s.max_file_size, s.upload_path, s.app_name, s.app_version) == (
+        1024, "/data/up", "Shop", "2.0.0",
+    )  # fmt: skip
+    assert s.debug is True
+
+
+def test_comma_separated_lists_parse(monkeypatch: pytest.MonkeyPatch) -> None:
+    s = settings(
+        monkeypatch,
+        CORS_ORIGINS="https://a.example, https://b.example",
+        CORS_METHODS="GET,POST",
+        CORS_HEADERS='["Authorization", "X-Custom"]',
+        ALLOWED_EXTENSIONS=".png,.pdf",
+    )
+    assert s.cors_origins == ["https://a.example", "https://b.example"]
+    assert s.cors_methods == ["GET", "POST"]
+    assert s.cors_headers == ["Authorization", "X-Custom"]
+    assert s.allowed_extensions == [".png", ".pdf"]
+
+
+def test_secrets_are_never_printed(monkeypatch: pytest.MonkeyPatch) -> None:
+    s = settings(monkeypatch, SECRET_KEY=STRONG, JWT_SECRET="j" * 40)
+    for secret in (s.secret_key, s.jwt_secret, s.database_url, s.redis_url):
+        assert isinstance(secret, SecretStr)
+    text = repr(s) + str(s) + s.model_dump_json()
+    assert STRONG not in text and "pw@" not in text
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({}, "SECRET_KEY"),  # the development default is the .env.example placeholder
+        ({"SECRET_KEY": "short-but-not-a-placeholder"}, "SECRET_KEY"),
+        ({"SECRET_KEY": STRONG, "JWT_SECRET": "change-me"}, "JWT_SECRET"),
+        ({"SECRET_KEY": STRONG, "DEBUG": "true"}, "DEBUG"),
+        ({"SECRET_KEY": STRONG, "CONTAINER_OVERRIDES": "x:y"}, "CONTAINER_OVERRIDES"),
+    ],
+)
+def test_production_refuses_unsafe_settings(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, Any], named: str
+) -> None:
+    with pytest.raises(ValidationError, match=named):
+        settings(monkeypatch, ENVIRONMENT="production", **env)
+
+
+def test_production_accepts_strong_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    s = settings(monkeypatch, ENVIRONMENT="production", SECRET_KEY=STRONG)
+    assert s.environment == "production"
+    assert s.effective_jwt_secret.get_secret_value() == STRONG
+
+
+def test_the_server_refuses_to_start_and_names_the_setting() -> None:
+    env = {**clean_environ(), **REQUIRED, "ENV_FILE": "", "ENVIRONMENT": "production"}
+    result = subprocess.run(
+        [sys.executable, "-m", "scripts.serve"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_env_example_documents_every_setting() -> None:
+    lines = (ROOT / ".env.example").read_text().splitlines()
+    documented = {line.split("=", 1)[0].lstrip("# ").strip() for line in lines if "=" in line}
+    for name in Settings.model_fields:
+        assert name.upper() in documented, f"{name.upper()} missing from .env.example"
+    for index, line in enumerate(lines):  # each setting has a comment line just above it
+        if "=" in line and not line.startswith("#"):
+            assert lines[index - 1].startswith("#"), f"no comment above {line!r}"

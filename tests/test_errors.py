@@ -1,0 +1,111 @@
+"""One error shape from one place, at every log level (the probe app adds routes that fail)."""
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import redis
+
+from tests.conftest import clean_environ
+from tests.probe_routes import LEAKY_MESSAGE, SIDE_EFFECT_KEY
+from tests.server import Server
+
+PROBE = [sys.executable, "-m", "scripts.serve", "tests.probe_app:app"]
+PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}
+
+
+@pytest.fixture(scope="module", params=["DEBUG", "INFO", "WARNING", "ERROR"])
+def probe(
+    request: pytest.FixtureRequest, app_env: dict[str, str], _logs_dir: Path
+) -> Iterator[Server]:
+    level = request.param
+    env = {**clean_environ(), **app_env, "LOG_LEVEL": level}
+    srv = Server(env, _logs_dir / f"probe-{level}.log", PROBE).start()
+    yield srv
+    srv.stop()
+
+
+def problem(response: httpx.Response, status: int) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert PROBLEM_KEYS <= set(body)
+    assert body["status"] == status
+    return body
+
+
+def test_validation_failure_is_422_with_field_errors(probe: Server) -> None:
+    response = httpx.post(probe.url + "/probe/items", json={"name": "", "quantity": 0})
+    body = problem(response, 422)
+    assert body["instance"] == "/probe/items"
+    locations = {tuple(err["loc"]) for err in body["errors"]}
+    assert locations == {("body", "name"), ("body", "quantity")}
+    assert all(err["msg"] for err in body["errors"])
+
+
+def test_body_of_the_wrong_json_type_is_422(probe: Server) -> None:
+    problem(httpx.post(probe.url + "/probe/items", json=[1, 2]), 422)
+
+
+def test_malformed_json_is_400(probe: Server) -> None:
+    response = httpx.post(
+        probe.url + "/probe/items",
+        content=b'{"name": "x",',
+        headers={"content-type": "application/json"},
+    )
+    assert "JSON" in problem(response, 400)["detail"]
+
+
+def test_query_parameter_of_the_wrong_type_is_422(probe: Server) -> None:
+    body = problem(httpx.get(probe.url + "/probe/search?limit=many"), 422)
+    assert body["errors"][0]["loc"] == ["limit"]
+
+
+def test_valid_requests_pass(probe: Server) -> None:
+    created = httpx.post(probe.url + "/probe/items", json={"name": "pen", "quantity": 2})
+    assert created.status_code == 201
+    assert created.json() == {"name": "pen", "quantity": 2}
+    assert httpx.get(probe.url + "/probe/search?limit=3").json() == {"limit": 3}
+
+
+def test_path_parameter_comes_from_the_path_not_the_query(probe: Server) -> None:
+    response = httpx.get(probe.url + "/probe/items/5?item_id=999")
+    assert response.json() == {"item_id": 5}
+    problem(httpx.get(probe.url + "/probe/items/five"), 422)
+
+
+def test_unknown_path_is_404(probe: Server) -> None:
+    body = problem(httpx.get(probe.url + "/no/such/thing"), 404)
+    assert body["instance"] == "/no/such/thing"
+
+
+def test_wrong_method_is_405_with_allow(probe: Server) -> None:
+    response = httpx.delete(probe.url + "/health")
+    problem(response, 405)
+    assert response.headers["allow"] == "GET, HEAD"
+
+
+def test_unhandled_exception_is_a_generic_500_and_runs_once(
+    probe: Server, redis_client: redis.Redis, key_prefix: str
+) -> None:
+    counter = key_prefix + SIDE_EFFECT_KEY
+    response = httpx.post(probe.url + "/probe/fail")
+    body = problem(response, 500)
+    assert LEAKY_MESSAGE not in response.text
+    assert "RuntimeError" not in response.text
+    assert body["detail"] == "An unexpected error occurred."
+    assert redis_client.get(counter) == "1"  # Velithon alone would have run it twice
+    log = probe.wait_for_log('"event":"request"')
+    assert "Traceback" in log and "RuntimeError" in log
+
+
+def test_access_line_has_the_route_template(probe: Server) -> None:
+    rid = "probe-route-template"
+    httpx.get(probe.url + "/probe/items/7", headers={"x-request-id": rid})
+    probe.wait_for_log(rid)
+    lines = [json.loads(x) for x in probe.log.splitlines() if rid in x and x.startswith("{")]
+    assert lines[0]["route"] == "/probe/items/{item_id}"
+    assert lines[0]["status"] == 200

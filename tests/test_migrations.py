@@ -1,0 +1,42 @@
+"""Migrations: dbmate applies the SQL files; applying twice changes nothing."""
+
+import asyncpg
+import pytest
+
+from scripts.migrate import migrate
+from tests.conftest import Database
+
+
+def test_applying_twice_is_a_no_op(database_url: str, db: Database) -> None:
+    before = db.fetch("SELECT version FROM schema_migrations ORDER BY version")
+    migrate(database_url)
+    after = db.fetch("SELECT version FROM schema_migrations ORDER BY version")
+    assert before == after
+    assert [r["version"] for r in after] == ["20261126000000"]
+
+
+def insert_user(db: Database, email: str) -> None:
+    db.execute(
+        "INSERT INTO users (email, name, password_hash) VALUES ($1, 'N', 'hash')", email
+    )
+
+
+def test_users_email_is_unique_whatever_the_case(db: Database) -> None:
+    insert_user(db, "Ada@Example.com")
+    with pytest.raises(asyncpg.UniqueViolationError):
+        insert_user(db, "ada@example.COM")
+
+
+def test_users_defaults_and_constraints(db: Database) -> None:
+    insert_user(db, "grace@example.com")
+    row = db.fetch("SELECT role, is_active, created_at, updated_at FROM users")[0]
+    assert row["role"] == "user" and row["is_active"] is True
+    assert row["created_at"] == row["updated_at"]
+    with pytest.raises(asyncpg.CheckViolationError):
+        db.execute(
+            "INSERT INTO users (email, name, password_hash, role) "
+            "VALUES ('x@y.z', 'N', 'h', 'root')"
+        )
+    db.execute("UPDATE users SET name = 'Grace' WHERE email = 'grace@example.com'")
+    row = db.fetch("SELECT created_at, updated_at FROM users")[0]
+    assert row["updated_at"] > row["created_at"]

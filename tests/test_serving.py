@@ -1,0 +1,48 @@
+"""The ways the project starts the server all serve the app, on uvloop, with N workers."""
+
+import sys
+from pathlib import Path
+
+import httpx
+
+from tests.conftest import StartServer
+
+VENV_BIN = Path(sys.executable).parent
+
+
+def test_workers_2_serves_from_both(start_server: StartServer) -> None:
+    srv = start_server(WORKERS="2")
+    assert all(httpx.get(srv.url + "/health").status_code == 200 for _ in range(20))
+    log = srv.wait_for_log("worker_started")
+    assert log.count('"event":"worker_started"') == 2
+
+
+def test_velithon_cli_serves_the_app(start_server: StartServer) -> None:
+    command = [
+        str(VENV_BIN / "velithon"), "run", "--app", "main:app", "--loop", "uvloop",
+        "--host", "127.0.0.1", "--port", "{port}",
+    ]  # fmt: skip
+    srv = start_server(command)
+    assert httpx.get(srv.url + "/health").json()["status"] == "healthy"
+
+
+def test_granian_cli_serves_the_app(start_server: StartServer) -> None:
+    command = [
+        str(VENV_BIN / "granian"), "--interface", "rsgi", "--loop", "uvloop",
+        "--host", "127.0.0.1", "--port", "{port}", "main:app",
+    ]  # fmt: skip
+    srv = start_server(command)
+    assert httpx.get(srv.url + "/health").json()["status"] == "healthy"
+
+
+def test_static_files_are_served(client: httpx.Client) -> None:
+    response = client.get("/static/style.css")
+    assert response.status_code == 200
+    assert "font-family" in response.text
+    assert client.get("/static/../config.py").status_code == 404
+
+
+def test_workers_run_on_uvloop(start_server: StartServer) -> None:
+    srv = start_server()
+    srv.wait_for_log("worker_started")
+    assert '"loop":"uvloop"' in srv.log

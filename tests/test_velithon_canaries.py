@@ -1,0 +1,122 @@
+"""Canaries: each test pins one Velithon 0.6.10 behaviour that the template works around.
+
+These tests assert the *upstream* behaviour on a bare app (tests/canary_app.py). A failure
+means Velithon changed: look up the quirk in docs/velithon-quirks.md and drop or adapt the
+workaround it names. The tests proving our workarounds hold live beside each feature.
+"""
+
+import asyncio
+import sys
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from velithon import Velithon
+from velithon.di import FactoryProvider, Provide, ServiceContainer, SingletonProvider
+
+from tests.conftest import StartServer
+from tests.server import Server
+
+pytestmark = pytest.mark.no_backing
+
+CANARY = [
+    sys.executable, "-m", "granian", "--interface", "rsgi", "--loop", "uvloop",
+    "--host", "127.0.0.1", "--port", "{port}", "tests.canary_app:app",
+]  # fmt: skip
+
+
+@pytest.fixture
+def canary(start_server: StartServer) -> Iterator[Server]:
+    yield start_server(CANARY, ready_path="/calls")
+
+
+def get(server: Server, path: str, **kw: object) -> httpx.Response:
+    return httpx.request(str(kw.pop("method", "GET")), server.url + path, timeout=5, **kw)  # type: ignore[arg-type]
+
+
+def test_a_raising_handler_runs_twice(canary: Server) -> None:
+    """Workaround: the per-route error boundary (middleware/errors.py)."""
+    get(canary, "/raising")
+    assert get(canary, "/calls").json() == {"raising": 2}
+
+
+def test_exception_text_leaks_to_the_client(canary: Server) -> None:
+    """Workaround: the error boundary answers a generic 500 problem."""
+    response = get(canary, "/raising")
+    assert response.status_code == 500
+    assert "db.internal:5432" in response.text
+
+
+def test_http_exception_becomes_empty_500_above_info(start_server: StartServer) -> None:
+    """Workaround: the error boundary, so the Rust access log can be silenced safely."""
+    quiet = start_server(CANARY, ready_path="/calls", CANARY_LOG_LEVEL="WARNING")
+    response = get(quiet, "/missing")
+    assert response.status_code == 500
+    assert response.content == b""
+
+
+def test_unknown_path_and_method_answer_plain_text(canary: Server) -> None:
+    """Workaround: router.default and the method check in the error boundary."""
+    assert get(canary, "/nope").headers["content-type"].startswith("text/plain")
+    assert get(canary, "/greet", method="POST").headers["content-type"].startswith("text/plain")
+
+
+def test_http_endpoint_answers_unknown_method_with_400(canary: Server) -> None:
+    """Workaround: the error boundary derives Allow from the HTTPEndpoint's methods."""
+    assert get(canary, "/thing", method="DELETE").status_code == 400
+
+
+def test_invalid_body_is_400_and_malformed_json_is_500(canary: Server) -> None:
+    """Workaround: the error boundary maps these to 422 with field errors and 400."""
+    post = {"method": "POST", "headers": {"content-type": "application/json"}}
+    assert get(canary, "/payload", content=b'{"x": 1}', **post).status_code == 400
+    assert get(canary, "/payload", content=b"{bad", **post).status_code == 500
+
+
+def test_path_parameter_is_read_from_the_query_string(canary: Server) -> None:
+    """Workaround: every path parameter is declared Annotated[T, Path()]."""
+    assert get(canary, "/items/5?item_id=999").json() == {"item_id": 999}
+
+
+def test_query_parameter_replaces_an_injected_service(canary: Server) -> None:
+    """Workaround: containers.inject hands the Provide markers back in on every call."""
+    assert get(canary, "/greet?greeter=x").json() == {"greeter": "'x'"}
+
+
+def test_velithon_writes_its_own_access_line(canary: Server) -> None:
+    """Workaround: middleware/logging.py raises Velithon's level above INFO."""
+    get(canary, "/calls")
+    canary.wait_for_log("Processed GET /calls")
+
+
+def test_singleton_provider_does_not_resolve_its_arguments() -> None:
+    """Workaround: containers.py builds singletons with cached zero-argument functions."""
+
+    class Dependency:
+        pass
+
+    class Holder:
+        def __init__(self, dependency: object) -> None:
+            self.dependency = dependency
+
+    class Probe(ServiceContainer):
+        dependency = FactoryProvider(Dependency)
+        singleton = SingletonProvider(Holder, dependency=dependency)
+        factory = FactoryProvider(Holder, dependency=dependency)
+
+    probe = Probe()
+    singleton = asyncio.run(probe.resolve(Provide[Probe.singleton], probe))
+    factory = asyncio.run(probe.resolve(Provide[Probe.factory], probe))
+    assert singleton.dependency is Probe.dependency
+    assert isinstance(factory.dependency, Dependency)
+
+
+def test_on_startup_without_parentheses_registers_nothing() -> None:
+    """Workaround: main.py always writes @app.on_startup()."""
+    app = Velithon()
+
+    async def hook() -> None:
+        pass
+
+    app.on_startup(hook)  # type: ignore[arg-type]  # what `@app.on_startup` does
+    assert app.startup_functions == []
