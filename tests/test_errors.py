@@ -109,3 +109,13 @@ def test_access_line_has_the_route_template(probe: Server) -> None:
     lines = [json.loads(x) for x in probe.log.splitlines() if rid in x and x.startswith("{")]
     assert lines[0]["route"] == "/probe/items/{item_id}"
     assert lines[0]["status"] == 200
+
+
+def test_body_over_velithons_read_limit_is_413(probe: Server) -> None:
+    response = httpx.post(
+        probe.url + "/probe/items",
+        content=b" " * (16 * 1024 * 1024 + 1),
+        headers={"content-type": "application/json"},
+        timeout=30,
+    )
+    problem(response, 413)

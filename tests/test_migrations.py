@@ -16,9 +16,7 @@ def test_applying_twice_is_a_no_op(database_url: str, db: Database) -> None:
 
 
 def insert_user(db: Database, email: str) -> None:
-    db.execute(
-        "INSERT INTO users (email, name, password_hash) VALUES ($1, 'N', 'hash')", email
-    )
+    db.execute("INSERT INTO users (email, name, password_hash) VALUES ($1, 'N', 'hash')", email)
 
 
 def test_users_email_is_unique_whatever_the_case(db: Database) -> None:

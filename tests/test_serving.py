@@ -46,3 +46,18 @@ def test_workers_run_on_uvloop(start_server: StartServer) -> None:
     srv = start_server()
     srv.wait_for_log("worker_started")
     assert '"loop":"uvloop"' in srv.log
+
+
+def test_home_page_is_rendered_from_templates(client: httpx.Client) -> None:
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert "<h1>Velithon Service</h1>" in response.text
+    assert 'href="/static/style.css"' in response.text
+
+
+def test_openapi_and_docs_are_served(client: httpx.Client) -> None:
+    spec = client.get("/openapi.json").json()
+    assert "/health" in spec["paths"]
+    assert "/" not in spec["paths"]
+    assert client.get("/docs").status_code == 200
