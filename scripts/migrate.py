@@ -7,11 +7,25 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from config import get_settings
-from scripts.devservers import dbmate_url
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def dbmate_url(database_url: str) -> str:
+    """Convert an asyncpg URL (unix socket as ``?host=/dir``) into one ``dbmate`` accepts. dbmate
+    (Go, lib/pq) reads ``?host=/socket/dir`` itself (without it: the system /var/run/postgresql),
+    but over TCP lib/pq defaults to ``sslmode=require``, which local servers without TLS refuse:
+    sockets and loopback hosts get ``sslmode=disable`` unless the URL already chooses a mode."""
+    parts = urlsplit(database_url)
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    host = query.get("host", parts.hostname or "")
+    local = host.startswith("/") or host in {"", "localhost", "127.0.0.1", "::1"}
+    if local and "sslmode" not in query:
+        query["sslmode"] = "disable"
+    return urlunsplit(parts._replace(query=urlencode(query, safe="/", quote_via=quote)))
 
 
 def dbmate_binary() -> str:
@@ -31,6 +45,8 @@ def migrate(database_url: str, *args: str) -> None:
         "--migrations-dir",
         str(MIGRATIONS_DIR),
         "--no-dump-schema",
+        "--wait",  # for a database that is still starting (compose, deploys)
+        "--wait-timeout=30s",
         *(args or ("up",)),
     ]
     subprocess.run(command, check=True)
