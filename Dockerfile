@@ -9,13 +9,15 @@ ENV UV_COMPILE_BYTECODE=1 \
     UV_PROJECT_ENVIRONMENT=/app/.venv \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
-RUN pip install "uv==0.13.9"
+RUN pip install --no-cache-dir "uv==0.13.9"
 WORKDIR /app
 COPY pyproject.toml uv.lock ./
 RUN uv sync --frozen --no-dev --no-cache --python "$(command -v python)"
 
 FROM python:${PYTHON_VERSION}-slim
-# libmagic for python-magic (upload content checks)
+# libmagic for python-magic (upload content checks). Not version-pinned: the pin would break
+# with every Debian security update of the base image, and the base tag already fixes the release.
+# hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libmagic1 \
     && rm -rf /var/lib/apt/lists/* \
@@ -38,8 +40,9 @@ ENV PATH=/app/.venv/bin:$PATH \
     ENV_FILE="" \
     ENVIRONMENT=production \
     HOST=0.0.0.0 \
-    PORT=8000
-USER app
+    PORT=8000 \
+    PROMETHEUS_MULTIPROC_DIR=/tmp/prometheus-multiproc
+USER 10001
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 \
     CMD ["python", "-m", "scripts.healthcheck"]

@@ -6,7 +6,7 @@ PY := .venv/bin/python
 # Starts embedded PostgreSQL/Valkey for whichever of DATABASE_URL/REDIS_URL is not set.
 WITH_SERVERS := $(PY) -m scripts.devservers --data-dir .dev --
 
-.PHONY: install run migrate test lint format clean
+.PHONY: install run migrate test lint format clean compose-smoke
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -31,6 +31,11 @@ lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy .
+	.venv/bin/hadolint Dockerfile
+
+# Needs a Docker API (DOCKER_HOST); see docs/deployment.md.
+compose-smoke: install
+	$(PY) -m scripts.compose_smoke
 
 format: install
 	$(PY) -m ruff check --fix .

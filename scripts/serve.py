@@ -5,6 +5,8 @@ come from the settings (HOST, PORT, WORKERS). The settings are validated here, b
 worker is forked, so a bad configuration stops the start with one clear message.
 """
 
+import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -17,8 +19,18 @@ from middleware.logging import stdlib_logging_config
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 
+def reset_metrics_dir() -> None:
+    """prometheus-client's multiprocess mode keeps one file per worker in this directory;
+    files of an earlier run would be counted again, so it starts empty."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        shutil.rmtree(directory, ignore_errors=True)
+        Path(directory).mkdir(parents=True)
+
+
 def main(target: str = "main:app") -> None:
     settings = get_settings()
+    reset_metrics_dir()
     Granian(
         target,
         address=settings.host,
