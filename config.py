@@ -66,7 +66,16 @@ class Settings(BaseSettings):
     secret_key: SecretStr = SecretStr("dev-secret-key-change-me-in-production-0123456789")
     jwt_secret: Optional[SecretStr] = None
     jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
-    jwt_expire_minutes: int = Field(default=30, ge=1)
+    jwt_expire_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    jwt_issuer: str = "velithon-service"
+    jwt_audience: str = "velithon-service-api"
+    jwt_leeway_seconds: int = Field(default=10, ge=0, le=300)
+    refresh_token_days: int = Field(default=14, ge=1, le=365)
+    refresh_cookie_name: str = "refresh_token"
+    # argon2id parameters; raising them rehashes each password at its next login.
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_cost: int = Field(default=65536, ge=1024)  # KiB
+    argon2_parallelism: int = Field(default=4, ge=1)
 
     # CORS
     cors_origins: CommaList = ["http://localhost:3000"]
@@ -121,6 +130,10 @@ class Settings(BaseSettings):
     @property
     def effective_jwt_secret(self) -> SecretStr:
         return self.jwt_secret or self.secret_key
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.environment == "production"
 
     @property
     def json_logs(self) -> bool:

@@ -13,9 +13,13 @@ from velithon.di import FactoryProvider, Provide, ServiceContainer, SingletonPro
 from velithon.di import inject as velithon_inject
 
 from config import Settings, get_settings
+from services.auth_service import AuthService
 from services.database_service import DatabaseService
 from services.health_service import HealthService
+from services.password_service import PasswordService
 from services.redis_service import RedisService
+from services.token_service import TokenService
+from services.user_service import UserService
 
 
 # Velithon quirk: SingletonProvider passes its keyword arguments through unresolved (the
@@ -31,12 +35,33 @@ def build_redis() -> RedisService:
     return RedisService(get_settings())
 
 
+@cache
+def build_passwords() -> PasswordService:
+    return PasswordService(get_settings())
+
+
+@cache
+def build_tokens() -> TokenService:
+    return TokenService(get_settings(), build_redis())
+
+
 class Container(ServiceContainer):
     settings = SingletonProvider(get_settings)
     database = SingletonProvider(build_database)
     redis = SingletonProvider(build_redis)
+    passwords = SingletonProvider(build_passwords)
+    tokens = SingletonProvider(build_tokens)
     health_service = FactoryProvider(
         HealthService, settings=settings, database=database, redis=redis
+    )
+    user_service = FactoryProvider(UserService, database=database, passwords=passwords)
+    auth_service = FactoryProvider(
+        AuthService,
+        settings=settings,
+        database=database,
+        users=user_service,
+        passwords=passwords,
+        tokens=tokens,
     )
 
     def __init__(self) -> None:

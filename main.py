@@ -17,6 +17,7 @@ from velithon.routing import Router
 
 from config import Settings, get_settings
 from containers import apply_overrides, container
+from middleware.auth import JWTAuthMiddleware
 from middleware.errors import install_error_boundary
 from middleware.logging import (
     AccessLogMiddleware,
@@ -25,11 +26,16 @@ from middleware.logging import (
     take_over_velithon_logging,
 )
 from routes import ROUTERS
+from routes.openapi import document
 
 log = structlog.get_logger(__name__)
 
 
-def create_app(settings: Settings | None = None, extra_routers: Sequence[Router] = ()) -> Velithon:
+def create_app(
+    settings: Settings | None = None,
+    extra_routers: Sequence[Router] = (),
+    extra_public_prefixes: Sequence[str] = (),
+) -> Velithon:
     settings = settings or get_settings()
     configure_logging(settings)
     app = Velithon(
@@ -40,12 +46,15 @@ def create_app(settings: Settings | None = None, extra_routers: Sequence[Router]
         middleware=[
             # The request id and the access line must see every request and every status.
             Middleware(AccessLogMiddleware),
+            # Innermost: a 401 still gets a request id and an access line.
+            Middleware(JWTAuthMiddleware, extra_public_prefixes=extra_public_prefixes),
         ],
     )
     for router in [*ROUTERS, *extra_routers]:
         app.include_router(router)
     # After every route exists: include_router copies routes at call time.
     install_error_boundary(app.router)
+    document(app)
     app.register_container(container)
 
     @app.on_startup()

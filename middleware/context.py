@@ -8,6 +8,8 @@ the caller after the await returns.
 from contextvars import ContextVar
 from typing import Optional
 
+from services.token_service import Principal
+
 
 class RequestInfo:
     __slots__ = ("request_id", "route", "user_id")
@@ -19,3 +21,6 @@ class RequestInfo:
 
 
 current_request: ContextVar[Optional[RequestInfo]] = ContextVar("current_request", default=None)
+
+# Set by the JWT middleware for authenticated requests (endpoints.dependencies reads it).
+current_principal: ContextVar[Optional[Principal]] = ContextVar("current_principal", default=None)

@@ -24,12 +24,29 @@ from velithon.routing import Route, Router
 
 from middleware.context import current_request
 from models.problem import ProblemError
+from services.errors import (
+    AuthenticationError,
+    ConflictError,
+    DependencyUnavailableError,
+    InvalidFieldError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 
 log = structlog.get_logger(__name__)
 
 RSGIHandler = Callable[[Scope, Protocol], Awaitable[None]]
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+DOMAIN_STATUS = (
+    (NotFoundError, 404),
+    (ConflictError, 409),
+    (AuthenticationError, 401),
+    (PermissionDeniedError, 403),
+    (DependencyUnavailableError, 503),
+)
+BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="api", error="invalid_token"'}
 MISSING_PARAMETER = "Missing required parameter: "
+INVALID_REQUEST = "The request is not valid."
 BODY_TOO_LARGE = "Request body too large"
 
 
@@ -59,9 +76,12 @@ def problem(
 
 def install_error_boundary(router: Router) -> None:
     """Guard every registered route and answer unmatched paths. Call after all routes exist."""
-    for route in router.routes:
-        if isinstance(route, Route):
-            route.handle = _guarded(route)  # type: ignore[method-assign]
+    routes = [route for route in router.routes if isinstance(route, Route)]
+    by_path: dict[str, list[Route]] = {}
+    for route in routes:
+        by_path.setdefault(route.path, []).append(route)
+    for route in routes:
+        route.handle = _guarded(route, by_path[route.path])  # type: ignore[method-assign]
     router.default = _not_found  # type: ignore[method-assign]
 
 
@@ -81,17 +101,23 @@ def _allowed_methods(route: Route) -> Optional[frozenset[str]]:
     return None
 
 
-def _guarded(route: Route) -> RSGIHandler:
-    app: RSGIHandler = route.app
+def _guarded(route: Route, same_path: list[Route]) -> RSGIHandler:
+    """Velithon's router hands a request to the first route whose path matches, even when a
+    later route on the same path has the method: so each guard dispatches by method among
+    all routes of its path, and answers 405 with the union of their methods."""
     template = route.path
-    allowed = _allowed_methods(route)
-    allow_header = {"Allow": ", ".join(sorted(allowed))} if allowed else None
+    apps: dict[str, RSGIHandler] = {}
+    for candidate in same_path:
+        for method in _allowed_methods(candidate) or HTTP_METHODS:
+            apps.setdefault(method, candidate.app)
+    allow_header = {"Allow": ", ".join(sorted(apps))}
 
     async def handle(scope: Scope, protocol: Protocol) -> None:
         info = current_request.get()
         if info is not None:
             info.route = template
-        if allowed is not None and scope.method not in allowed:
+        app = apps.get(scope.method)
+        if app is None:
             detail = f"{scope.method} is not allowed here."
             await problem(scope, 405, detail, headers=allow_header)(scope, protocol)
             return
@@ -115,8 +141,17 @@ async def _answer(scope: Scope, protocol: Protocol, exc: Exception) -> None:
 def problem_for(scope: Scope, exc: Exception) -> ProblemResponse:
     if isinstance(exc, ProblemError):
         return problem(scope, exc.status, exc.detail, errors=exc.errors, headers=exc.headers)
+    for error_type, status in DOMAIN_STATUS:
+        if isinstance(exc, error_type):
+            headers = BEARER_CHALLENGE if status == 401 else None
+            return problem(scope, status, str(exc), headers=headers)
+    if isinstance(exc, InvalidFieldError):
+        errors = [{"loc": ["body", exc.field], "msg": str(exc), "type": "value_error"}]
+        return problem(scope, 422, INVALID_REQUEST, errors=errors)
+    if isinstance(exc, ValidationError):  # an endpoint validating a body it read itself
+        return problem(scope, 422, INVALID_REQUEST, errors=_pydantic_errors(exc, "body"))
     if isinstance(exc, ValidationException):
-        return problem(scope, 422, "The request is not valid.", errors=_field_errors(scope, exc))
+        return problem(scope, 422, INVALID_REQUEST, errors=_field_errors(scope, exc))
     if isinstance(exc, HTTPException):
         return _from_velithon_http_exception(scope, exc)
     if isinstance(exc, ValueError) and isinstance(exc.__cause__, orjson.JSONDecodeError):
@@ -133,13 +168,21 @@ def _field_errors(scope: Scope, exc: ValidationException) -> list[dict[str, Any]
     field = str(details.get("field", ""))
     if isinstance(cause, ValidationError):
         source = "body" if scope.method in ("POST", "PUT", "PATCH") else "query"
-        return [
-            {"loc": [source, *err["loc"]], "msg": err["msg"], "type": err["type"]}
-            for err in cause.errors(include_url=False, include_input=False)
-        ]
+        return _pydantic_errors(cause, source)
     return [
         {"loc": [field], "msg": str(details.get("msg", "Invalid value")), "type": "value_error"}
     ]
+
+
+def _pydantic_errors(exc: ValidationError, source: str) -> list[dict[str, Any]]:
+    return [
+        {"loc": [source, *err["loc"]], "msg": _message(err["msg"]), "type": err["type"]}
+        for err in exc.errors(include_url=False, include_input=False)
+    ]
+
+
+def _message(text: str) -> str:
+    return text.removeprefix("Value error, ")
 
 
 def _from_velithon_http_exception(scope: Scope, exc: HTTPException) -> ProblemResponse:
@@ -147,7 +190,7 @@ def _from_velithon_http_exception(scope: Scope, exc: HTTPException) -> ProblemRe
     if message.startswith(MISSING_PARAMETER):
         name = message.removeprefix(MISSING_PARAMETER)
         errors = [{"loc": [name], "msg": "Field required", "type": "missing"}]
-        return problem(scope, 422, "The request is not valid.", errors=errors)
+        return problem(scope, 422, INVALID_REQUEST, errors=errors)
     status = exc.status_code if 400 <= exc.status_code < 600 else 500
     if status >= 500:
         log.error("velithon_http_exception", path=scope.path, exc_info=exc)

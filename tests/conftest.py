@@ -25,6 +25,7 @@ import redis
 from config import Settings
 from scripts.devservers import embedded_postgres, embedded_redis
 from scripts.migrate import migrate
+from tests.accounts import Account, register, sign_in
 from tests.server import ROOT, Server
 
 EMBEDDED_DIR = ROOT / ".dev" / "test"
@@ -126,6 +127,10 @@ def app_env(database_url: str, redis_url: str, key_prefix: str) -> dict[str, str
         "WORKERS": "1",
         "DB_POOL_SIZE": "2",
         "DB_MAX_OVERFLOW": "8",
+        # Cheap hashing keeps the suite fast; production defaults are tested in test_passwords.
+        "ARGON2_TIME_COST": "1",
+        "ARGON2_MEMORY_COST": "8192",
+        "ARGON2_PARALLELISM": "1",
     }
 
 
@@ -191,3 +196,15 @@ def _isolate(request: pytest.FixtureRequest) -> None:
     keys = list(client.scan_iter(match=f"{prefix}*", count=500))
     if keys:
         client.delete(*keys)
+
+
+@pytest.fixture
+def user(server: Server) -> Account:
+    return register(server.url)
+
+
+@pytest.fixture
+def admin(server: Server, db: Database) -> Account:
+    account = register(server.url, name="Admin")
+    db.execute("UPDATE users SET role = 'admin' WHERE id = $1", account.id)
+    return sign_in(server.url, account.id, account.email)  # a token that carries the role

@@ -3,4 +3,5 @@
 from main import create_app
 from tests.probe_routes import router
 
-app = create_app(extra_routers=[router])
+# The probes are public so that the error boundary can be tested without a token.
+app = create_app(extra_routers=[router], extra_public_prefixes=["/probe/"])

@@ -9,6 +9,7 @@ import httpx
 import pytest
 import redis
 
+from tests.accounts import register
 from tests.conftest import clean_environ
 from tests.probe_routes import LEAKY_MESSAGE, SIDE_EFFECT_KEY
 from tests.server import Server
@@ -77,8 +78,11 @@ def test_path_parameter_comes_from_the_path_not_the_query(probe: Server) -> None
     problem(httpx.get(probe.url + "/probe/items/five"), 422)
 
 
-def test_unknown_path_is_404(probe: Server) -> None:
-    body = problem(httpx.get(probe.url + "/no/such/thing"), 404)
+def test_unknown_path_is_404_once_authenticated(probe: Server) -> None:
+    # Without a token every non-public path is 401, so paths can't be probed anonymously.
+    problem(httpx.get(probe.url + "/no/such/thing"), 401)
+    account = register(probe.url)
+    body = problem(httpx.get(probe.url + "/no/such/thing", headers=account.headers), 404)
     assert body["instance"] == "/no/such/thing"
 
 

@@ -4,6 +4,7 @@ import json
 
 import httpx
 
+from tests.accounts import Account
 from tests.server import Server
 
 
@@ -42,10 +43,10 @@ def test_request_id_is_generated_when_absent_and_unique(client: httpx.Client) ->
 
 
 def test_errors_carry_the_request_id_and_are_logged_once(
-    client: httpx.Client, server: Server
+    client: httpx.Client, server: Server, user: Account
 ) -> None:
     rid = "missing-page-id"
-    response = client.get("/missing/page", headers={"X-Request-ID": rid})
+    response = client.get("/missing/page", headers={"X-Request-ID": rid, **user.headers})
     assert response.status_code == 404
     assert response.headers["x-request-id"] == rid
     [line] = access_lines(server, rid)

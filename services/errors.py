@@ -1,0 +1,32 @@
+"""Domain errors. Services raise these; the error boundary (middleware/errors.py) maps each
+to an HTTP status, so services never speak HTTP."""
+
+
+class DomainError(Exception):
+    """Base class; the message is safe to show to the client."""
+
+
+class NotFoundError(DomainError):
+    pass
+
+
+class ConflictError(DomainError):
+    pass
+
+
+class AuthenticationError(DomainError):
+    """Credentials or a token are missing, wrong, expired or revoked."""
+
+
+class PermissionDeniedError(DomainError):
+    pass
+
+
+class InvalidFieldError(DomainError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class DependencyUnavailableError(DomainError):
+    """PostgreSQL or Redis could not be reached for a check that must not be skipped."""
