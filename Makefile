@@ -6,7 +6,7 @@ PY := .venv/bin/python
 # Starts embedded PostgreSQL/Valkey for whichever of DATABASE_URL/REDIS_URL is not set.
 WITH_SERVERS := $(PY) -m scripts.devservers --data-dir .dev --
 
-.PHONY: install run migrate test lint format clean compose-smoke
+.PHONY: install run migrate create-admin test lint format clean compose-smoke
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -23,6 +23,11 @@ run: install
 
 migrate: install
 	$(WITH_SERVERS) $(PY) -m scripts.migrate
+
+# make create-admin EMAIL=you@example.com NAME="Your Name"  (asks for the password)
+create-admin: install
+	$(WITH_SERVERS) sh -c '$(PY) -m scripts.migrate && \
+	  exec $(PY) -m scripts.create_admin --email "$(EMAIL)" --name "$(or $(NAME),Admin)"'
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -11,6 +11,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Optional
 
 import asyncpg
 
@@ -102,23 +103,20 @@ class AuthService:
         await self._tokens.revoke_token(principal)
 
     async def revoke_other_sessions(self, user_id: int, keep_session: str) -> None:
-        async with self._db.connection() as conn:
-            rows = await conn.fetch(
-                "UPDATE refresh_tokens SET revoked_at = now() "
-                "WHERE user_id = $1 AND family_id <> $2 AND revoked_at IS NULL "
-                "RETURNING family_id",
-                user_id,
-                uuid.UUID(keep_session),
-            )
-        await self._tokens.revoke_sessions(sorted({str(r["family_id"]) for r in rows}))
+        await self._revoke_user_sessions(user_id, except_session=keep_session)
 
     async def revoke_all_sessions(self, user_id: int) -> None:
-        await self._db.execute(
+        await self._revoke_user_sessions(user_id, except_session=None)
+
+    async def _revoke_user_sessions(self, user_id: int, except_session: Optional[str]) -> None:
+        rows = await self._db.fetch(
             "UPDATE refresh_tokens SET revoked_at = now() "
-            "WHERE user_id = $1 AND revoked_at IS NULL",
+            "WHERE user_id = $1 AND revoked_at IS NULL AND ($2::uuid IS NULL OR family_id <> $2) "
+            "RETURNING family_id",
             user_id,
+            None if except_session is None else uuid.UUID(except_session),
         )
-        await self._tokens.revoke_user(user_id)
+        await self._tokens.revoke_sessions(sorted({str(r["family_id"]) for r in rows}))
 
     async def _issue(
         self, conn: asyncpg.Connection, user_id: int, role: str, family_id: str

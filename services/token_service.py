@@ -28,7 +28,6 @@ class Principal:
     role: str
     session_id: str
     jti: str
-    issued_at: int
     expires_at: int
 
 
@@ -70,26 +69,23 @@ class TokenService:
                 role=str(claims["role"]),
                 session_id=str(claims["sid"]),
                 jti=str(claims["jti"]),
-                issued_at=int(claims["iat"]),
                 expires_at=int(claims["exp"]),
             )
         except (jwt.InvalidTokenError, ValueError, TypeError) as exc:
             raise AuthenticationError("The access token is not valid.") from exc
 
     async def ensure_not_revoked(self, principal: Principal) -> None:
-        """One Redis round trip: a logged-out token, a revoked session, a disabled user."""
+        """One Redis round trip: a logged-out token, or a revoked session (logout elsewhere,
+        refresh-token reuse, password change, role change, deactivation)."""
         keys = (
             self._redis.key("revoked-jti", principal.jti),
             self._redis.key("revoked-session", principal.session_id),
-            self._redis.key("revoked-before", str(principal.user_id)),
         )
         try:
-            jti, session, revoked_before = await self._redis.client.mget(keys)
+            revoked = await self._redis.client.exists(*keys)
         except (RedisError, OSError) as exc:
             raise DependencyUnavailableError("Token revocation cannot be checked.") from exc
-        if jti is not None or session is not None:
-            raise AuthenticationError("The access token has been revoked.")
-        if revoked_before is not None and principal.issued_at <= float(revoked_before):
+        if revoked:
             raise AuthenticationError("The access token has been revoked.")
 
     async def revoke_token(self, principal: Principal) -> None:
@@ -107,9 +103,3 @@ class TokenService:
             for session_id in session_ids:
                 pipe.set(self._redis.key("revoked-session", session_id), 1, ex=ttl)
             await pipe.execute()
-
-    async def revoke_user(self, user_id: int) -> None:
-        """Every access token issued to this user until now stops working."""
-        ttl = self.lifetime + self._settings.jwt_leeway_seconds
-        key = self._redis.key("revoked-before", str(user_id))
-        await self._redis.client.set(key, repr(time.time()), ex=ttl)

@@ -30,6 +30,7 @@ from tests.server import ROOT, Server
 
 EMBEDDED_DIR = ROOT / ".dev" / "test"
 DEFAULT_REDIS_DB = 15
+TEST_JWT_SECRET = "test-jwt-secret-known-to-the-attack-tests-0123456789"
 
 
 def with_path(url: str, path: str) -> str:
@@ -127,6 +128,7 @@ def app_env(database_url: str, redis_url: str, key_prefix: str) -> dict[str, str
         "WORKERS": "1",
         "DB_POOL_SIZE": "2",
         "DB_MAX_OVERFLOW": "8",
+        "JWT_SECRET": TEST_JWT_SECRET,
         # Cheap hashing keeps the suite fast; production defaults are tested in test_passwords.
         "ARGON2_TIME_COST": "1",
         "ARGON2_MEMORY_COST": "8192",

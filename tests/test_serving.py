@@ -63,3 +63,23 @@ def test_openapi_and_docs_are_served(client: httpx.Client) -> None:
     assert "/health" in spec["paths"]
     assert "/" not in spec["paths"]
     assert client.get("/docs").status_code == 200
+
+
+def test_openapi_documents_auth_and_real_statuses(client: httpx.Client) -> None:
+    spec = client.get("/openapi.json").json()
+    schemes = spec["components"]["securitySchemes"]
+    assert schemes["bearerAuth"] == {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    assert schemes["oauth2"]["flows"]["password"]["tokenUrl"] == "/auth/login"
+    me = spec["paths"]["/users/me"]
+    assert set(me) == {"get", "patch"}  # both methods of one path survive
+    assert {"bearerAuth": []} in me["get"]["security"]
+    assert "security" not in spec["paths"]["/auth/login"]["post"]
+    signup = spec["paths"]["/users"]["post"]["responses"]
+    assert set(signup) == {"201", "409", "422"}
+    assert "application/problem+json" in signup["409"]["content"]
+    assert "204" in spec["paths"]["/auth/logout"]["post"]["responses"]
+    login_body = spec["paths"]["/auth/login"]["post"]["requestBody"]["content"]
+    assert set(login_body) == {"application/json", "application/x-www-form-urlencoded"}
+    operation_ids = [op["operationId"] for ops in spec["paths"].values() for op in ops.values()]
+    assert len(operation_ids) == len(set(operation_ids))
+    assert "SecretStr" not in str(spec) and "secret_key" not in str(spec)

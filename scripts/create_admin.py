@@ -1,0 +1,66 @@
+"""Create the first admin, or promote an existing account to admin.
+
+    make create-admin EMAIL=ada@example.com NAME="Ada Lovelace"
+
+The password is asked for twice (never echoed), or read from ADMIN_PASSWORD for automation.
+It follows the same rules as signup. Nothing is hard-coded.
+"""
+
+import argparse
+import asyncio
+import getpass
+import os
+import sys
+
+from pydantic import ValidationError
+
+from config import get_settings
+from containers import build_database, build_passwords
+from models.user import UserCreate
+from services.user_service import UserService
+
+
+def read_password() -> str:
+    from_env = os.environ.get("ADMIN_PASSWORD")
+    if from_env:
+        return from_env
+    first = getpass.getpass("Password for the admin: ")
+    if first != getpass.getpass("Again: "):
+        raise SystemExit("The passwords differ.")
+    return first
+
+
+async def create_or_promote(email: str, name: str) -> str:
+    get_settings()  # a clear message on a bad configuration, before connecting
+    database = build_database()
+    await database.connect()
+    try:
+        users = UserService(database, build_passwords())
+        existing = await users.find_by_email(email)
+        if existing is not None:
+            await users.set_role_and_status(existing.id, "admin", True)
+            return f"{existing.email} (id {existing.id}) is now an admin; password unchanged."
+        try:
+            data = UserCreate(name=name, email=email, password=read_password())
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{err['loc'][0]}: {err['msg'].removeprefix('Value error, ')}"
+                for err in exc.errors(include_url=False, include_input=False)
+            )
+            raise SystemExit(f"Not created: {problems}") from None
+        user = await users.create(data, role="admin")
+        return f"Created admin {user.email} (id {user.id})."
+    finally:
+        await database.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser("python -m scripts.create_admin", description=__doc__)
+    parser.add_argument("--email", required=True)
+    parser.add_argument("--name", default="Admin")
+    args = parser.parse_args()
+    sys.stdout.write(asyncio.run(create_or_promote(args.email, args.name)) + "\n")
+
+
+if __name__ == "__main__":
+    main()
