@@ -6,6 +6,7 @@ Endpoints take services as `svc: T = Provide[container.x]` under `@inject` from 
 import importlib
 import inspect
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache, wraps
 from typing import Any
 
@@ -35,6 +36,22 @@ def build_redis() -> RedisService:
     return RedisService(get_settings())
 
 
+@dataclass(frozen=True)
+class AppInfo:
+    """What pages may show about the app. (Not Settings: Velithon would read an injected
+    pydantic model from the query string and document its fields; see velithon-quirks.md.)"""
+
+    name: str
+    version: str
+    environment: str
+
+
+@cache
+def build_app_info() -> AppInfo:
+    s = get_settings()
+    return AppInfo(name=s.app_name, version=s.app_version, environment=s.environment)
+
+
 @cache
 def build_passwords() -> PasswordService:
     return PasswordService(get_settings())
@@ -47,6 +64,7 @@ def build_tokens() -> TokenService:
 
 class Container(ServiceContainer):
     settings = SingletonProvider(get_settings)
+    app_info = SingletonProvider(build_app_info)
     database = SingletonProvider(build_database)
     redis = SingletonProvider(build_redis)
     passwords = SingletonProvider(build_passwords)

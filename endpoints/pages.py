@@ -5,17 +5,12 @@ from pathlib import Path
 from velithon.responses import HTMLResponse
 from velithon.templates import TemplateEngine
 
-from config import Settings
-from containers import Provide, container, inject
+from containers import AppInfo, Provide, container, inject
 
 templates = TemplateEngine(Path(__file__).resolve().parent.parent / "templates", auto_reload=False)
 
 
 @inject
-async def home(settings: Settings = Provide[container.settings]) -> HTMLResponse:
-    context = {
-        "app_name": settings.app_name,
-        "version": settings.app_version,
-        "environment": settings.environment,
-    }
+async def home(app: AppInfo = Provide[container.app_info]) -> HTMLResponse:
+    context = {"app_name": app.name, "version": app.version, "environment": app.environment}
     return templates.render_response("index.html", context)

@@ -71,3 +71,30 @@ class Thing(HTTPEndpoint):
 
 
 app.add_route("/thing", Thing)
+
+
+class Limits(BaseModel):
+    burst: int = 5
+
+
+class LimitsContainer(ServiceContainer):
+    limits = FactoryProvider(Limits)
+
+
+limits_container = LimitsContainer()
+
+
+@app.get("/limits")
+@inject
+async def limits(config: Limits = Provide[limits_container.limits]) -> JSONResponse:
+    return JSONResponse({"burst": config.burst})
+
+
+@app.get("/twice")
+async def twice_get() -> JSONResponse:
+    return JSONResponse({"method": "GET"})
+
+
+@app.post("/twice")
+async def twice_post() -> JSONResponse:
+    return JSONResponse({"method": "POST"})
