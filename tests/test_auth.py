@@ -35,7 +35,14 @@ def test_login_returns_a_token_pair_and_a_scoped_cookie(server: Server, user: Ac
     assert cookie.startswith(f"refresh_token={body['refresh_token']};")
     for attribute in ("HttpOnly", "Path=/auth", "SameSite=strict"):
         assert attribute.lower() in cookie.lower()
-    assert "secure" not in cookie.lower()  # only in production (tests/test_config.py)
+    assert "secure" not in cookie.lower()  # only in production: see the next test
+
+
+def test_the_cookie_is_secure_in_production(start_server: StartServer) -> None:
+    srv = start_server(ENVIRONMENT="production", SECRET_KEY="s" * 48)
+    account = register(srv.url)
+    cookie = login(srv.url, account.email).headers["set-cookie"].lower()
+    assert "; secure" in cookie and "httponly" in cookie and "path=/auth" in cookie
 
 
 def test_login_accepts_the_oauth2_password_form(server: Server, user: Account) -> None:
