@@ -4,6 +4,7 @@ Every field's environment variable is its name in upper case (HOST, PORT, DATABA
 .env.example documents each one.
 """
 
+import ipaddress
 import json
 import os
 from functools import lru_cache
@@ -81,6 +82,44 @@ class Settings(BaseSettings):
     cors_origins: CommaList = ["http://localhost:3000"]
     cors_methods: CommaList = ["GET", "POST", "PUT", "PATCH", "DELETE"]
     cors_headers: CommaList = ["Authorization", "Content-Type"]
+    cors_allow_credentials: bool = False
+    cors_max_age: int = Field(default=600, ge=0)
+
+    # Security headers
+    content_security_policy: str = (
+        "default-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; "
+        "object-src 'none'"
+    )
+    # /docs loads Swagger UI from jsDelivr, with inline script and style.
+    docs_content_security_policy: str = (
+        "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+        "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+        "img-src 'self' data: https://res.cloudinary.com; frame-ancestors 'none'; "
+        "object-src 'none'"
+    )
+    referrer_policy: str = "strict-origin-when-cross-origin"
+    permissions_policy: str = "camera=(), geolocation=(), microphone=(), payment=(), usb=()"
+    hsts_max_age: int = Field(default=63072000, ge=0)  # sent in production only
+
+    # Request size: larger bodies get 413 (raise it for upload routes)
+    max_request_size: int = Field(default=1024 * 1024, ge=1)
+
+    # Rate limiting (Redis, shared by all workers and replicas)
+    rate_limit_enabled: bool = True
+    rate_limit_per_minute: int = Field(default=100, ge=1)
+    rate_limit_login_per_minute: int = Field(default=10, ge=1)
+    rate_limit_signup_per_minute: int = Field(default=5, ge=1)
+    # When Redis does not answer: true lets requests through (logged, counted), false answers 503
+    rate_limit_fail_open: bool = True
+    # Proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated)
+    trusted_proxies: CommaList = []
+
+    # Metrics (GET /metrics)
+    metrics_enabled: bool = True
+    metrics_token: Optional[SecretStr] = None
+    metrics_allowed_networks: CommaList = [
+        "127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
+    ]  # fmt: skip
 
     # File uploads
     max_file_size: int = Field(default=10 * 1024 * 1024, ge=1)
@@ -92,7 +131,13 @@ class Settings(BaseSettings):
     container_overrides: Optional[str] = None
 
     @field_validator(
-        "cors_origins", "cors_methods", "cors_headers", "allowed_extensions", mode="before"
+        "cors_origins",
+        "cors_methods",
+        "cors_headers",
+        "allowed_extensions",
+        "trusted_proxies",
+        "metrics_allowed_networks",
+        mode="before",
     )
     @classmethod
     def split_comma_list(cls, value: Any) -> Any:
@@ -107,6 +152,19 @@ class Settings(BaseSettings):
     @classmethod
     def upper_log_level(cls, value: Any) -> Any:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("trusted_proxies", "metrics_allowed_networks")
+    @classmethod
+    def valid_networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            ipaddress.ip_network(network, strict=False)  # ValueError names the bad entry
+        return value
+
+    @model_validator(mode="after")
+    def no_wildcard_origin_with_credentials(self) -> "Settings":
+        if self.cors_allow_credentials and "*" in self.cors_origins:
+            raise ValueError("CORS_ORIGINS cannot be * when CORS_ALLOW_CREDENTIALS is true")
+        return self
 
     @model_validator(mode="after")
     def refuse_unsafe_production(self) -> "Settings":

@@ -17,6 +17,7 @@ from config import Settings, get_settings
 from services.auth_service import AuthService
 from services.database_service import DatabaseService
 from services.health_service import HealthService
+from services.metrics_service import MetricsService
 from services.password_service import PasswordService
 from services.redis_service import RedisService
 from services.token_service import TokenService
@@ -53,6 +54,11 @@ def build_app_info() -> AppInfo:
 
 
 @cache
+def build_metrics() -> MetricsService:
+    return MetricsService(get_settings())
+
+
+@cache
 def build_passwords() -> PasswordService:
     return PasswordService(get_settings())
 
@@ -69,6 +75,7 @@ class Container(ServiceContainer):
     redis = SingletonProvider(build_redis)
     passwords = SingletonProvider(build_passwords)
     tokens = SingletonProvider(build_tokens)
+    metrics_service = SingletonProvider(build_metrics)
     health_service = FactoryProvider(
         HealthService, settings=settings, database=database, redis=redis
     )

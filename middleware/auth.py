@@ -15,7 +15,7 @@ from velithon.datastructures import Protocol, Scope
 
 from containers import build_tokens
 from middleware.context import current_principal, current_request
-from middleware.errors import problem
+from middleware.problems import problem
 from services.errors import AuthenticationError, DependencyUnavailableError
 
 ANY = "*"
@@ -30,6 +30,7 @@ PUBLIC_ROUTES = frozenset(
         ("POST", "/auth/login"),
         ("POST", "/auth/refresh"),
         ("POST", "/users"),  # signup
+        ("GET", "/metrics"),  # guarded by its own policy: allowed networks and token
     }
 )
 PUBLIC_PREFIXES = ("/static/",)
@@ -66,8 +67,11 @@ class JWTAuthMiddleware:
             response = problem(scope, 401, "A bearer access token is required.", headers=CHALLENGE)
             await response(scope, protocol)
             return
+        info = current_request.get()
         try:
-            principal = self._tokens.decode(token.strip())
+            # The rate limiter may already have verified this token's signature.
+            verified = info.principal if info is not None else None
+            principal = verified or self._tokens.decode(token.strip())
             await self._tokens.ensure_not_revoked(principal)
         except AuthenticationError as exc:
             await problem(scope, 401, str(exc), headers=INVALID)(scope, protocol)
@@ -75,7 +79,6 @@ class JWTAuthMiddleware:
         except DependencyUnavailableError as exc:
             await problem(scope, 503, str(exc))(scope, protocol)
             return
-        info = current_request.get()
         if info is not None:
             info.user_id = str(principal.user_id)
         token_var = current_principal.set(principal)

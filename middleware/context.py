@@ -1,9 +1,6 @@
-"""Per-request facts that outer middleware need from inner layers (route template, ...).
-
-The access-log middleware creates one RequestInfo per request; the error boundary, which runs
-inside routing, fills in the route template. A ContextVar set in the same task is visible to
-the caller after the await returns.
-"""
+"""Per-request facts that several middlewares share, computed once by the outermost one
+(middleware/logging.py): request id, route template, client address; later layers add the
+verified caller. A ContextVar set in the same task is visible to every layer inside it."""
 
 from contextvars import ContextVar
 from typing import Optional
@@ -12,12 +9,14 @@ from services.token_service import Principal
 
 
 class RequestInfo:
-    __slots__ = ("request_id", "route", "user_id")
+    __slots__ = ("client_ip", "principal", "request_id", "route", "user_id")
 
-    def __init__(self, request_id: str) -> None:
+    def __init__(self, request_id: str, route: Optional[str], client_ip: str) -> None:
         self.request_id = request_id
-        self.route: Optional[str] = None
+        self.route = route  # the route template ("/users/{user_id}"), None when unmatched
+        self.client_ip = client_ip
         self.user_id: Optional[str] = None
+        self.principal: Optional[Principal] = None  # a verified token, once one was checked
 
 
 current_request: ContextVar[Optional[RequestInfo]] = ContextVar("current_request", default=None)

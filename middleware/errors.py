@@ -19,10 +19,10 @@ from pydantic import ValidationError
 from velithon.datastructures import Protocol, Scope
 from velithon.endpoint import HTTPEndpoint
 from velithon.exceptions import HTTPException, ValidationException
-from velithon.responses import JSONResponse
 from velithon.routing import Route, Router
 
-from middleware.context import current_request
+from middleware.body_limit import BodyTooLargeError
+from middleware.problems import ProblemResponse, problem
 from models.problem import ProblemError
 from services.errors import (
     AuthenticationError,
@@ -48,30 +48,6 @@ BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="api", error="invalid_toke
 MISSING_PARAMETER = "Missing required parameter: "
 INVALID_REQUEST = "The request is not valid."
 BODY_TOO_LARGE = "Request body too large"
-
-
-class ProblemResponse(JSONResponse):
-    media_type = "application/problem+json"
-
-
-def problem(
-    scope: Scope,
-    status: int,
-    detail: str,
-    *,
-    errors: Optional[list[dict[str, Any]]] = None,
-    headers: Optional[dict[str, str]] = None,
-) -> ProblemResponse:
-    body: dict[str, Any] = {
-        "type": "about:blank",
-        "title": HTTPStatus(status).phrase,
-        "status": status,
-        "detail": detail,
-        "instance": scope.path,
-    }
-    if errors is not None:
-        body["errors"] = errors
-    return ProblemResponse(body, status_code=status, headers=headers)
 
 
 def install_error_boundary(router: Router) -> None:
@@ -105,7 +81,6 @@ def _guarded(route: Route, same_path: list[Route]) -> RSGIHandler:
     """Velithon's router hands a request to the first route whose path matches, even when a
     later route on the same path has the method: so each guard dispatches by method among
     all routes of its path, and answers 405 with the union of their methods."""
-    template = route.path
     apps: dict[str, RSGIHandler] = {}
     for candidate in same_path:
         for method in _allowed_methods(candidate) or HTTP_METHODS:
@@ -113,9 +88,6 @@ def _guarded(route: Route, same_path: list[Route]) -> RSGIHandler:
     allow_header = {"Allow": ", ".join(sorted(apps))}
 
     async def handle(scope: Scope, protocol: Protocol) -> None:
-        info = current_request.get()
-        if info is not None:
-            info.route = template
         app = apps.get(scope.method)
         if app is None:
             detail = f"{scope.method} is not allowed here."
@@ -156,7 +128,9 @@ def problem_for(scope: Scope, exc: Exception) -> ProblemResponse:
         return _from_velithon_http_exception(scope, exc)
     if isinstance(exc, ValueError) and isinstance(exc.__cause__, orjson.JSONDecodeError):
         return problem(scope, 400, "The request body is not valid JSON.")
-    if isinstance(exc, ValueError) and str(exc).startswith(BODY_TOO_LARGE):
+    if isinstance(exc, BodyTooLargeError) or (
+        isinstance(exc, ValueError) and str(exc).startswith(BODY_TOO_LARGE)
+    ):
         return problem(scope, 413, "The request body is too large.")
     log.error("unhandled_exception", method=scope.method, path=scope.path, exc_info=exc)
     return problem(scope, 500, "An unexpected error occurred.")

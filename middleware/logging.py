@@ -27,7 +27,9 @@ from velithon.datastructures import Protocol, Scope
 from velithon.logging import configure_logger as configure_velithon_logger
 
 from config import Settings
+from middleware.client_ip import ClientAddress, peer_address
 from middleware.context import RequestInfo, current_request
+from middleware.route_templates import RouteTemplates
 
 FLUSH_INTERVAL = 0.2
 MAX_BUFFERED = 512
@@ -131,13 +133,16 @@ class AccessLog:
                     "path": path,
                     "status": status,
                     "duration_ms": round(ms, 2),
+                    "client_ip": info.client_ip,
+                    "user_id": info.user_id,
                 },
                 option=orjson.OPT_APPEND_NEWLINE,
             )
         else:
             line = (
                 f"{now:%H:%M:%S} {method} {path} -> {status} {ms:.1f}ms"
-                f" route={info.route} request_id={info.request_id}\n"
+                f" route={info.route} client={info.client_ip} user={info.user_id}"
+                f" request_id={info.request_id}\n"
             ).encode()
         self._lines.append(line)
         if len(self._lines) >= MAX_BUFFERED:
@@ -161,11 +166,15 @@ access_log = AccessLog()
 
 
 class AccessLogMiddleware:
-    """RSGI middleware: accepts a valid X-Request-ID or keeps Velithon's generated one,
-    echoes it in the response, and records one access line per request."""
+    """RSGI middleware, outermost: accepts a valid X-Request-ID or keeps Velithon's generated
+    one, echoes it, works out the route template and client address once for every layer
+    inside (middleware/context.py), and records one access line per request. Only the
+    fields above are logged: never headers, cookies, query strings or bodies."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, routes: RouteTemplates, client_address: ClientAddress) -> None:
         self.app = app
+        self._routes = routes
+        self._client_address = client_address
 
     async def __call__(self, scope: Scope, protocol: Protocol) -> None:
         if scope.proto != "http":
@@ -177,7 +186,10 @@ class AccessLogMiddleware:
             scope._request_id = incoming
         request_id = scope._request_id
         protocol.update_headers([("x-request-id", request_id)])
-        info = RequestInfo(request_id)
+        client_ip = self._client_address.resolve(
+            peer_address(scope.client), scope.headers.get("x-forwarded-for")
+        )
+        info = RequestInfo(request_id, self._routes.match(scope.path), client_ip)
         token = current_request.set(info)
         status = 500
         try:

@@ -5,9 +5,11 @@ come from the settings (HOST, PORT, WORKERS). The settings are validated here, b
 worker is forked, so a bad configuration stops the start with one clear message.
 """
 
+import atexit
 import os
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 from granian import Granian
@@ -20,12 +22,17 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 
 def reset_metrics_dir() -> None:
-    """prometheus-client's multiprocess mode keeps one file per worker in this directory;
-    files of an earlier run would be counted again, so it starts empty."""
+    """prometheus-client's multiprocess mode keeps one file per worker in this directory, and
+    must know it before the workers import it. Files of an earlier run would be counted
+    again, so it starts empty; without PROMETHEUS_MULTIPROC_DIR, a private one is made for
+    this run (two servers must never share one) and removed at exit."""
     directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-    if directory:
-        shutil.rmtree(directory, ignore_errors=True)
-        Path(directory).mkdir(parents=True)
+    if not directory:
+        directory = tempfile.mkdtemp(prefix="prometheus-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+        atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    shutil.rmtree(directory, ignore_errors=True)
+    Path(directory).mkdir(parents=True)
 
 
 def main(target: str = "main:app") -> None:

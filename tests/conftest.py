@@ -129,6 +129,10 @@ def app_env(database_url: str, redis_url: str, key_prefix: str) -> dict[str, str
         "DB_POOL_SIZE": "2",
         "DB_MAX_OVERFLOW": "8",
         "JWT_SECRET": TEST_JWT_SECRET,
+        # Limits out of the way; tests/test_rate_limit.py starts servers with small ones.
+        "RATE_LIMIT_PER_MINUTE": "100000",
+        "RATE_LIMIT_LOGIN_PER_MINUTE": "100000",
+        "RATE_LIMIT_SIGNUP_PER_MINUTE": "100000",
         # Cheap hashing keeps the suite fast; production defaults are tested in test_passwords.
         "ARGON2_TIME_COST": "1",
         "ARGON2_MEMORY_COST": "8192",
@@ -137,8 +141,13 @@ def app_env(database_url: str, redis_url: str, key_prefix: str) -> dict[str, str
 
 
 def clean_environ() -> dict[str, str]:
-    """The caller's environment minus every app setting, so a developer's shell can't leak in."""
-    return {k: v for k, v in os.environ.items() if k.lower() not in Settings.model_fields}
+    """The caller's environment minus every app setting, so a developer's shell can't leak in
+    (and minus the metrics directory: each server makes its own)."""
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if k.lower() not in Settings.model_fields and k != "PROMETHEUS_MULTIPROC_DIR"
+    }
 
 
 StartServer = Callable[..., Server]

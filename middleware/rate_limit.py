@@ -1,0 +1,133 @@
+"""Rate limiting in Redis: exact across workers, processes and replicas.
+
+A sliding-window log per bucket, in one Lua script (atomic: no two workers can both take the
+last slot; the clock is Redis' own TIME, so hosts' clocks don't matter). We wrote the ~15
+lines of Lua rather than use `limits`: its async Redis backend is built on `coredis`, a second
+Redis client beside redis-py, and its moving window can't return the reset time we send.
+
+Buckets: login and signup per client address (stricter limits), everything else per user
+when the request carries a valid token, per client address otherwise. Health checks and
+/metrics are never limited. A refused request gets 429 with Retry-After; every limited
+response carries RateLimit-Limit, RateLimit-Remaining and RateLimit-Reset.
+"""
+
+import logging
+import math
+import os
+import time
+from typing import Any, Optional
+
+from redis.exceptions import RedisError
+from velithon.datastructures import Protocol, Scope
+
+from config import Settings
+from containers import build_redis, build_tokens
+from middleware.context import RequestInfo, current_request
+from middleware.metrics import RATE_LIMIT_BACKEND_ERRORS, RATE_LIMITED, route_label
+from middleware.problems import problem
+from services.errors import AuthenticationError
+
+log = logging.getLogger(__name__)
+
+EXEMPT = frozenset({"/health", "/health/live", "/metrics"})
+WINDOW_MS = 60_000
+WARN_EVERY_SECONDS = 60.0
+
+# KEYS[1]: bucket. ARGV: limit, window (ms), a unique member. Returns {allowed, remaining,
+# ms until the oldest counted request leaves the window}.
+SLIDING_WINDOW = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local limit = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local count = redis.call('ZCARD', KEYS[1])
+local allowed = 0
+if count < limit then
+  redis.call('ZADD', KEYS[1], now, ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], window)
+  count = count + 1
+  allowed = 1
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return {allowed, limit - count, tonumber(oldest[2]) + window - now}
+"""
+
+
+class RateLimitMiddleware:
+    def __init__(self, app: Any, settings: Settings) -> None:
+        self.app = app
+        self._enabled = settings.rate_limit_enabled
+        self._redis = build_redis()
+        self._tokens = build_tokens()
+        self._script = self._redis.client.register_script(SLIDING_WINDOW)
+        self._default = settings.rate_limit_per_minute
+        self._strict = {
+            ("POST", "/auth/login"): ("login", settings.rate_limit_login_per_minute),
+            ("POST", "/users"): ("signup", settings.rate_limit_signup_per_minute),
+        }
+        self._fail_open = settings.rate_limit_fail_open
+        self._last_warning = 0.0
+
+    async def __call__(self, scope: Scope, protocol: Protocol) -> None:
+        info = current_request.get()
+        if not self._enabled or scope.proto != "http" or info is None or scope.path in EXEMPT:
+            await self.app(scope, protocol)
+            return
+        bucket, limit = self._bucket(scope, info)
+        try:
+            allowed, remaining, reset_ms = await self._script(
+                keys=[self._redis.key("rate", bucket)],
+                args=[limit, WINDOW_MS, os.urandom(8).hex()],
+            )
+        except (RedisError, OSError):
+            RATE_LIMIT_BACKEND_ERRORS.inc()
+            self._warn()
+            if self._fail_open:
+                await self.app(scope, protocol)
+            else:
+                await problem(scope, 503, "Rate limiting is unavailable.")(scope, protocol)
+            return
+        reset = str(max(1, math.ceil(int(reset_ms) / 1000)))
+        protocol.update_headers(
+            [
+                ("ratelimit-limit", str(limit)),
+                ("ratelimit-remaining", str(max(0, int(remaining)))),
+                ("ratelimit-reset", reset),
+            ]
+        )
+        if allowed:
+            await self.app(scope, protocol)
+            return
+        RATE_LIMITED.labels(route_label(info)).inc()
+        detail = f"Too many requests: at most {limit} a minute."
+        await problem(scope, 429, detail, headers={"Retry-After": reset})(scope, protocol)
+
+    def _bucket(self, scope: Scope, info: RequestInfo) -> tuple[str, int]:
+        strict = self._strict.get((scope.method, info.route or ""))
+        if strict is not None:
+            name, limit = strict
+            return f"{name}:ip:{info.client_ip}", limit
+        principal = self._verified_caller(scope, info)
+        if principal is not None:
+            return f"user:{principal}", self._default
+        return f"ip:{info.client_ip}", self._default
+
+    def _verified_caller(self, scope: Scope, info: RequestInfo) -> Optional[int]:
+        """The token's user, if its signature verifies: an unverified `sub` would let anyone
+        spend someone else's budget. The verified token is kept for the auth middleware."""
+        scheme, _, token = (scope.headers.get("authorization") or "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return None
+        try:
+            info.principal = self._tokens.decode(token.strip())
+        except AuthenticationError:
+            return None
+        return info.principal.user_id
+
+    def _warn(self) -> None:
+        now = time.monotonic()
+        if now - self._last_warning >= WARN_EVERY_SECONDS:
+            self._last_warning = now
+            action = "letting requests through" if self._fail_open else "answering 503"
+            log.warning("rate_limit_backend_unavailable: %s", action)
