@@ -10,6 +10,9 @@ from velithon import Velithon
 from velithon.di import FactoryProvider, Provide, ServiceContainer, inject
 from velithon.endpoint import HTTPEndpoint
 from velithon.exceptions import NotFoundException
+from velithon.middleware import Middleware
+from velithon.middleware.cors import CORSMiddleware
+from velithon.middleware.prometheus import PrometheusMiddleware
 from velithon.responses import JSONResponse
 
 
@@ -98,3 +101,17 @@ async def twice_get() -> JSONResponse:
 @app.post("/twice")
 async def twice_post() -> JSONResponse:
     return JSONResponse({"method": "POST"})
+
+
+# Velithon's own CORS and Prometheus middlewares, for the canaries that show why we wrote ours.
+builtins_app = Velithon(
+    middleware=[
+        Middleware(PrometheusMiddleware),
+        Middleware(CORSMiddleware, allow_origins=["https://ok.example"], allow_methods=["GET"]),
+    ]
+)
+
+
+@builtins_app.get("/ping")
+async def ping() -> JSONResponse:
+    return JSONResponse({"pong": True})

@@ -102,3 +102,13 @@ def test_env_example_documents_every_setting() -> None:
     for index, line in enumerate(lines):  # each setting has a comment line just above it
         if "=" in line and not line.startswith("#"):
             assert lines[index - 1].startswith("#"), f"no comment above {line!r}"
+
+
+def test_wildcard_origin_with_credentials_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ValidationError, match="CORS_ORIGINS"):
+        settings(monkeypatch, CORS_ORIGINS="*", CORS_ALLOW_CREDENTIALS="true")
+
+
+def test_bad_networks_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ValidationError, match="trusted_proxies"):
+        settings(monkeypatch, TRUSTED_PROXIES="10.0.0.0/8,not-a-network")

@@ -139,3 +139,25 @@ def test_an_injected_pydantic_model_is_documented_as_query_parameters(canary: Se
     setting's name and default in /openapi.json, and SecretStr defaults break it (500)."""
     operation = get(canary, "/openapi.json").json()["paths"]["/limits"]["get"]
     assert [p["name"] for p in operation["parameters"]] == ["burst"]
+
+
+BUILTINS = [arg.replace(":app", ":builtins_app") for arg in CANARY]
+
+
+def test_builtin_cors_reflects_any_origin_and_omits_allowed_ones(start_server: StartServer) -> None:
+    """Workaround: middleware/cors.py."""
+    srv = start_server(BUILTINS, ready_path="/ping")
+    preflight = get(
+        srv, "/ping", method="OPTIONS",
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"},
+    )  # fmt: skip
+    assert preflight.headers["access-control-allow-origin"] == "https://evil.example"
+    actual = get(srv, "/ping", headers={"Origin": "https://ok.example"})
+    assert "access-control-allow-origin" not in actual.headers
+
+
+def test_builtin_prometheus_counts_every_request_as_500(start_server: StartServer) -> None:
+    """Workaround: middleware/metrics.py."""
+    srv = start_server(BUILTINS, ready_path="/ping")
+    get(srv, "/ping")
+    assert 'path="/ping",status_code="500"' in get(srv, "/metrics").text

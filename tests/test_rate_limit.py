@@ -1,0 +1,107 @@
+"""Rate limiting: exact across workers and processes, per address and per user, headers,
+exemptions, and what happens when Redis is away."""
+
+import httpx
+
+from tests.accounts import register
+from tests.conftest import StartServer
+from tests.server import unreachable_redis_url
+
+LIMIT = 5
+
+
+def statuses(url: str, count: int, **kwargs: object) -> list[int]:
+    return [httpx.get(url, **kwargs).status_code for _ in range(count)]  # type: ignore[arg-type]
+
+
+def test_exact_across_two_workers(start_server: StartServer) -> None:
+    srv = start_server(WORKERS="2", RATE_LIMIT_PER_MINUTE=str(LIMIT))
+    results = statuses(srv.url + "/users/me", LIMIT + 7)
+    assert results.count(429) == 7
+    assert results[:LIMIT] == [401] * LIMIT  # allowed through to auth, which refuses them
+
+
+def test_exact_across_two_server_processes(start_server: StartServer) -> None:
+    first = start_server(RATE_LIMIT_PER_MINUTE=str(LIMIT))
+    second = start_server(RATE_LIMIT_PER_MINUTE=str(LIMIT))
+    results = [
+        httpx.get((first if i % 2 else second).url + "/users/me").status_code
+        for i in range(LIMIT + 6)
+    ]
+    assert results.count(429) == 6 and results.count(401) == LIMIT
+
+
+def test_headers_on_allowed_and_refused_responses(start_server: StartServer) -> None:
+    srv = start_server(RATE_LIMIT_PER_MINUTE="2")
+    first = httpx.get(srv.url + "/users/me")
+    assert first.headers["ratelimit-limit"] == "2"
+    assert first.headers["ratelimit-remaining"] == "1"
+    assert 1 <= int(first.headers["ratelimit-reset"]) <= 60
+    httpx.get(srv.url + "/users/me")
+    refused = httpx.get(srv.url + "/users/me", headers={"X-Request-ID": "limited-1"})
+    assert refused.status_code == 429
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["status"] == 429
+    assert 1 <= int(refused.headers["retry-after"]) <= 60
+    assert refused.headers["ratelimit-remaining"] == "0"
+    assert refused.headers["x-request-id"] == "limited-1"
+    assert refused.headers["x-content-type-options"] == "nosniff"
+
+
+def test_users_have_their_own_budget(start_server: StartServer) -> None:
+    srv = start_server(RATE_LIMIT_PER_MINUTE="3", RATE_LIMIT_SIGNUP_PER_MINUTE="10")
+    alice, bob = register(srv.url), register(srv.url)
+    assert statuses(srv.url + "/users/me", 4, headers=alice.headers) == [200, 200, 200, 429]
+    assert statuses(srv.url + "/users/me", 3, headers=bob.headers) == [200, 200, 200]
+    # Anonymous requests from the same address have a budget of their own too.
+    assert httpx.get(srv.url + "/users/me").status_code == 401
+
+
+def test_a_forged_token_cannot_spend_someone_elses_budget(start_server: StartServer) -> None:
+    srv = start_server(RATE_LIMIT_PER_MINUTE="3", RATE_LIMIT_SIGNUP_PER_MINUTE="10")
+    victim = register(srv.url)
+    head, body, _ = victim.access_token.split(".")
+    forged = {"Authorization": f"Bearer {head}.{body}.forgedsignature"}
+    assert statuses(srv.url + "/users/me", 4, headers=forged)[-1] == 429
+    assert httpx.get(srv.url + "/users/me", headers=victim.headers).status_code == 200
+
+
+def test_login_and_signup_have_stricter_limits(start_server: StartServer) -> None:
+    srv = start_server(RATE_LIMIT_LOGIN_PER_MINUTE="2", RATE_LIMIT_SIGNUP_PER_MINUTE="2")
+    body = {"email": "nobody@example.com", "password": "Wrong-pass-1"}
+    logins = [httpx.post(srv.url + "/auth/login", json=body).status_code for _ in range(3)]
+    assert logins == [401, 401, 429]
+    signups = [httpx.post(srv.url + "/users", json={}).status_code for _ in range(3)]
+    assert signups == [422, 422, 429]
+    assert httpx.get(srv.url + "/users/me").status_code == 401  # the default bucket is apart
+
+
+def test_health_and_metrics_are_never_limited(start_server: StartServer) -> None:
+    srv = start_server(RATE_LIMIT_PER_MINUTE="1")
+    for path in ("/health/live", "/health", "/metrics"):
+        assert 429 not in statuses(srv.url + path, 4)
+        assert "ratelimit-limit" not in httpx.get(srv.url + path).headers
+
+
+def test_redis_away_fails_open_by_default(start_server: StartServer) -> None:
+    srv = start_server(REDIS_URL=unreachable_redis_url(), RATE_LIMIT_PER_MINUTE="1")
+    signups = [
+        httpx.post(
+            srv.url + "/users",
+            json={"name": "N", "email": f"n{i}@example.com", "password": "Good-pass-1"},
+        ).status_code
+        for i in range(3)
+    ]
+    assert signups == [201, 201, 201]
+    log = srv.wait_for_log("rate_limit_backend_unavailable")
+    assert log.count("rate_limit_backend_unavailable") == 1  # once per interval, not per request
+    metrics = httpx.get(srv.url + "/metrics").text
+    assert "rate_limit_backend_errors_total 3.0" in metrics
+
+
+def test_redis_away_fails_closed_when_configured(start_server: StartServer) -> None:
+    srv = start_server(REDIS_URL=unreachable_redis_url(), RATE_LIMIT_FAIL_OPEN="false")
+    response = httpx.post(srv.url + "/users", json={})
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert httpx.get(srv.url + "/health/live").status_code == 200
