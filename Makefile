@@ -6,7 +6,7 @@ PY := .venv/bin/python
 # Starts embedded PostgreSQL/Valkey for whichever of DATABASE_URL/REDIS_URL is not set.
 WITH_SERVERS := $(PY) -m scripts.devservers --data-dir .dev --
 
-.PHONY: install run migrate create-admin test lint format clean compose-smoke
+.PHONY: install run migrate create-admin test lint format clean compose-smoke bench
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -37,6 +37,10 @@ lint: install
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy .
 	.venv/bin/hadolint Dockerfile
+
+# The full stack against bare Velithon under the same load; see docs/benchmarks.md.
+bench: install
+	$(WITH_SERVERS) $(PY) -m bench.run $(BENCH_ARGS)
 
 # Needs a Docker API (DOCKER_HOST); see docs/deployment.md.
 compose-smoke: install
