@@ -55,6 +55,9 @@ def route_label(info: Any) -> str:
 class MetricsMiddleware:
     def __init__(self, app: Any) -> None:
         self.app = app
+        # Labelled children, looked up once: `labels()` costs more than the increment itself.
+        self._counters: dict[tuple[str, str, str], Any] = {}
+        self._timers: dict[tuple[str, str], Any] = {}
 
     async def __call__(self, scope: Scope, protocol: Protocol) -> None:
         if scope.proto != "http":
@@ -70,8 +73,15 @@ class MetricsMiddleware:
             status = protocol.status_code
         finally:
             IN_PROGRESS.dec()
-            REQUESTS.labels(method, route, str(status)).inc()
-            DURATION.labels(method, route).observe(perf_counter() - started)
+            key = (method, route, str(status))
+            counter = self._counters.get(key)
+            if counter is None:
+                counter = self._counters[key] = REQUESTS.labels(*key)
+            counter.inc()
+            timer = self._timers.get(key[:2])
+            if timer is None:
+                timer = self._timers[key[:2]] = DURATION.labels(method, route)
+            timer.observe(perf_counter() - started)
 
 
 async def sample_pool_forever(interval: float = 2.0) -> None:

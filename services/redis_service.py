@@ -14,18 +14,22 @@ class RedisService:
 
     async def connect(self) -> None:
         s = self._settings
-        # from_url creates the pool lazily: nothing connects until the first command.
-        self._client = redis.Redis.from_url(
+        # A blocking pool: with more commands in flight than REDIS_MAX_CONNECTIONS, a command
+        # waits for a free connection (up to the socket timeout) instead of failing with
+        # "Too many connections", as redis-py's default pool does. Nothing connects yet.
+        pool = redis.BlockingConnectionPool.from_url(
             s.redis_url.get_secret_value(),
             max_connections=s.redis_max_connections,
+            timeout=s.redis_socket_timeout,
             socket_timeout=s.redis_socket_timeout,
             socket_connect_timeout=s.redis_socket_timeout,
             decode_responses=True,
         )
+        self._client = redis.Redis(connection_pool=pool)
 
     async def close(self) -> None:
         if self._client is not None:
-            await self._client.aclose()
+            await self._client.aclose(close_connection_pool=True)
             self._client = None
 
     def key(self, *parts: str) -> str:
