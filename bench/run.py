@@ -24,7 +24,8 @@ from dotenv import dotenv_values
 from bench import wrk
 from bench.common import PROFILE_KEY
 from bench.report import Row, machine_summary, print_table
-from bench.servers import Backing, Server, app_environ
+from bench.servers import Backing
+from tests.server import Server, clean_environ
 
 # (label, path, authenticated)
 ENDPOINTS = (
@@ -68,7 +69,7 @@ def backing_url(name: str) -> str:
 
 def server_env(backing: Backing, workers: int, log_dir: Path) -> dict[str, str]:
     return {
-        **app_environ(),
+        **clean_environ(),
         "ENV_FILE": "",
         "ENVIRONMENT": "test",
         "LOG_FORMAT": "json",  # one JSON access line per request: part of what is measured
@@ -194,8 +195,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         bare_command += ["--port", "{port}", "--workers", str(args.workers), "bench.bare_app:app"]
         full_command = [sys.executable, "-m", "scripts.serve", "bench.full_app:app"]
         servers = [
-            Server("full", full_command, full_env, log_dir / "full.log"),
-            Server("bare", bare_command, env, log_dir / "bare.log"),
+            Server(full_env, log_dir / "full.log", full_command, name="full"),
+            Server(env, log_dir / "bare.log", bare_command, name="bare"),
         ]
         for server in servers:
             server.start()

@@ -1,87 +1,18 @@
-"""Server processes, the throwaway database and the Redis key prefix of one benchmark run."""
+"""The throwaway database and the Redis key prefix of one benchmark run. Servers are run by
+tests/server.py, the harness the test suite uses."""
 
 import asyncio
-import os
-import signal
-import socket
-import subprocess
-import time
 import uuid
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Optional
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
-import httpx
 import redis
 
-from config import Settings
 from scripts.migrate import migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_REDIS_DB = 15  # as the test suite: a TCP URL without a db number gets db 15
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def app_environ() -> dict[str, str]:
-    """The caller's environment minus every app setting, so a developer's shell can't leak in."""
-    return {k: v for k, v in os.environ.items() if k.lower() not in Settings.model_fields}
-
-
-class Server:
-    """One server process in its own process group; stdout and stderr go to `log_path`."""
-
-    def __init__(self, name: str, command: Sequence[str], env: dict[str, str], log_path: Path):
-        self.name = name
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.command = [arg.replace("{port}", str(self.port)) for arg in command]
-        self.env = {**env, "HOST": "127.0.0.1", "PORT": str(self.port)}
-        self.log_path = log_path
-        self.process: Optional[subprocess.Popen[bytes]] = None
-
-    def start(self, timeout: float = 30.0) -> "Server":
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
-                self.command,
-                cwd=ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # stop() signals the whole group: master and workers
-            )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(
-                    f"{self.name} exited ({self.process.returncode}):\n{self.tail()}"
-                )
-            try:
-                if httpx.get(self.url + "/health/live", timeout=1).status_code == 200:
-                    return self
-            except httpx.TransportError:
-                pass
-            time.sleep(0.05)
-        raise RuntimeError(f"{self.name} not ready after {timeout}s:\n{self.tail()}")
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-
-    def tail(self, chars: int = 4000) -> str:
-        return self.log_path.read_text(errors="replace")[-chars:] if self.log_path.exists() else ""
 
 
 def _sql(url: str, query: str) -> None:

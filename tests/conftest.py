@@ -22,11 +22,10 @@ import httpx
 import pytest
 import redis
 
-from config import Settings
 from scripts.devservers import embedded_postgres, embedded_redis
 from scripts.migrate import migrate
 from tests.accounts import Account, register, sign_in
-from tests.server import ROOT, Server
+from tests.server import ROOT, Server, clean_environ
 
 EMBEDDED_DIR = ROOT / ".dev" / "test"
 DEFAULT_REDIS_DB = 15
@@ -137,16 +136,6 @@ def app_env(database_url: str, redis_url: str, key_prefix: str) -> dict[str, str
         "ARGON2_TIME_COST": "1",
         "ARGON2_MEMORY_COST": "8192",
         "ARGON2_PARALLELISM": "1",
-    }
-
-
-def clean_environ() -> dict[str, str]:
-    """The caller's environment minus every app setting, so a developer's shell can't leak in
-    (and minus the metrics directory: each server makes its own)."""
-    return {
-        k: v
-        for k, v in os.environ.items()
-        if k.lower() not in Settings.model_fields and k != "PROMETHEUS_MULTIPROC_DIR"
     }
 
 

@@ -1,4 +1,5 @@
-"""Run the real app as a subprocess on a free loopback port (the app is RSGI: no test client)."""
+"""Run the real app as a subprocess on a free loopback port (the app is RSGI: no test client).
+Used by the test suite and by the benchmark (bench/)."""
 
 import os
 import signal
@@ -11,8 +12,20 @@ from typing import Optional
 
 import httpx
 
+from config import Settings
+
 ROOT = Path(__file__).resolve().parent.parent
 SERVE = [sys.executable, "-m", "scripts.serve"]
+
+
+def clean_environ() -> dict[str, str]:
+    """The caller's environment minus every app setting, so a developer's shell can't leak in
+    (and minus the metrics directory: each server makes its own)."""
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if k.lower() not in Settings.model_fields and k != "PROMETHEUS_MULTIPROC_DIR"
+    }
 
 
 def free_port() -> int:
@@ -25,8 +38,13 @@ class Server:
     """One server process. Its stdout and stderr go to a log file the tests can read."""
 
     def __init__(
-        self, env: dict[str, str], log_path: Path, command: Optional[list[str]] = None
+        self,
+        env: dict[str, str],
+        log_path: Path,
+        command: Optional[list[str]] = None,
+        name: str = "server",
     ) -> None:
+        self.name = name
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
@@ -48,7 +66,8 @@ class Server:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.log}")
+                code = self.process.returncode
+                raise RuntimeError(f"{self.name} exited with {code}:\n{self.log[-4000:]}")
             try:
                 if httpx.get(self.url + ready_path, timeout=1).status_code == 200:
                     return self
@@ -56,7 +75,7 @@ class Server:
                 pass
             time.sleep(0.05)
         self.stop()
-        raise RuntimeError(f"server not ready after {timeout}s:\n{self.log}")
+        raise RuntimeError(f"{self.name} not ready after {timeout}s:\n{self.log[-4000:]}")
 
     def stop(self) -> Optional[int]:
         if self.process is None:
