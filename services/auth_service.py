@@ -67,7 +67,8 @@ class AuthService:
         if user is None or not valid or not user.is_active:
             raise AuthenticationError(BAD_CREDENTIALS)
         if self._passwords.needs_rehash(user.password_hash):
-            await self._users.set_password_hash(user.id, await self._passwords.hash(password))
+            upgraded = await self._passwords.hash_password(password)
+            await self._users.set_password_hash(user.id, upgraded)
         async with self._db.connection() as conn:
             return await self._issue(conn, user.id, user.role, str(uuid.uuid4()))
 

@@ -29,7 +29,7 @@ class PasswordService:
         # same time as a wrong password (no user enumeration by timing).
         return self._hasher.hash(secrets.token_urlsafe(16))
 
-    async def hash(self, password: str) -> str:
+    async def hash_password(self, password: str) -> str:
         return await asyncio.to_thread(self._hasher.hash, password)
 
     async def verify(self, password_hash: Optional[str], password: str) -> bool:

@@ -17,7 +17,7 @@ class UserService:
         self._passwords = passwords
 
     async def create(self, data: UserCreate, role: Role = "user") -> UserRow:
-        password_hash = await self._passwords.hash(data.password)
+        password_hash = await self._passwords.hash_password(data.password)
         try:
             row = await self._db.fetchrow(
                 "INSERT INTO users (email, name, password_hash, age, role) "
@@ -75,7 +75,7 @@ class UserService:
         user = await self.get(user_id)
         if not await self._passwords.verify(user.password_hash, current):
             raise InvalidFieldError("current_password", "The current password is wrong.")
-        await self.set_password_hash(user_id, await self._passwords.hash(new))
+        await self.set_password_hash(user_id, await self._passwords.hash_password(new))
 
     async def set_password_hash(self, user_id: int, password_hash: str) -> None:
         await self._db.execute(
