@@ -36,14 +36,19 @@ def cpu_model() -> str:
 
 
 def machine_summary(args: argparse.Namespace) -> str:
+    """args.load_generator is the generator used: wrk, or python (bench/loadgen.py)."""
     load1, load5, _ = os.getloadavg()
+    python = args.load_generator == "python"
+    generator = "python -m bench.loadgen" if python else "wrk"
+    caveat = " (Python, on the servers' CPUs: not comparable with wrk)" if python else ""
+    overrides = f"\nfull app overrides: {' '.join(args.full_env)}" if args.full_env else ""
     return (
         f"machine: {os.cpu_count()} CPUs, {cpu_model()}; load average {load1:.2f} / {load5:.2f}\n"
         f"software: Python {platform.python_version()}, velithon {version('velithon')}, "
         f"granian {version('granian')}, uvloop {version('uvloop')}\n"
-        f"load: wrk -t{args.threads} -c{args.connections} -d{args.duration}s after "
+        f"load: {generator} -t{args.threads} -c{args.connections} -d{args.duration}s after "
         f"{args.warmup}s warm-up, {args.rounds} round(s); server workers: {args.workers}"
-        + (f"\nfull app overrides: {' '.join(args.full_env)}" if args.full_env else "")
+        f"{caveat}{overrides}"
     )
 
 

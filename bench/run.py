@@ -1,8 +1,9 @@
 """`make bench`: the full app (every middleware, access log on) against a bare Velithon app doing
-the same I/O, same server (granian, RSGI, uvloop), same workers, same wrk load. Prints req/s,
-p50 and p99 per endpoint and the full/bare throughput ratio. A measurement: it exits 0 whatever
-the ratio. Needs DATABASE_URL (a PostgreSQL server where it may create a database) and REDIS_URL;
-`make bench` provides both (scripts/devservers.py). See docs/benchmarks.md.
+the same I/O, same server (granian, RSGI, uvloop), same workers, same load (wrk, or
+bench/loadgen.py without wrk: --load-generator). Prints req/s, p50 and p99 per endpoint and the
+full/bare throughput ratio. A measurement: it exits 0 whatever the ratio. Needs DATABASE_URL (a
+PostgreSQL server where it may create a database) and REDIS_URL; `make bench` provides both
+(scripts/devservers.py). See docs/benchmarks.md.
 """
 
 import argparse
@@ -13,6 +14,7 @@ import signal
 import sys
 import tempfile
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 from typing import Optional
@@ -21,7 +23,7 @@ import httpx
 import orjson
 from dotenv import dotenv_values
 
-from bench import wrk
+from bench import loadgen, wrk
 from bench.common import PROFILE_KEY
 from bench.report import Row, machine_summary, print_table
 from bench.servers import Backing
@@ -41,8 +43,14 @@ RATE_LIMIT_PER_MINUTE = "100000000"
 def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
     parser = argparse.ArgumentParser("python -m bench.run", description=__doc__)
     parser.add_argument("--workers", type=int, default=1, help="server workers (default 1)")
-    parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
-    parser.add_argument("--connections", type=int, default=32, help="wrk connections (32)")
+    parser.add_argument(
+        "--load-generator",
+        choices=("auto", "wrk", "python"),
+        default="auto",
+        help="wrk, or bench/loadgen.py (python); auto: wrk when on PATH, else python",
+    )
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads, or processes (2)")
+    parser.add_argument("--connections", type=int, default=32, help="connections (32)")
     parser.add_argument("--duration", type=int, default=10, help="seconds measured (10)")
     parser.add_argument("--warmup", type=int, default=2, help="seconds before each (2)")
     parser.add_argument("--rounds", type=int, default=3, help="repeat; median req/s (3)")
@@ -56,6 +64,20 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
         "(e.g. RATE_LIMIT_ENABLED=false; KEY= removes KEY); repeatable",
     )
     return parser.parse_args(argv)
+
+
+def load_generator(choice: str) -> str:
+    """wrk or python: wrk when asked for (its absence stops the run), or when found."""
+    if choice == "wrk" or (choice == "auto" and shutil.which("wrk")):
+        wrk.wrk_binary()
+        return "wrk"
+    why = "wrk not found (`apt-get install -y wrk`); " if choice == "auto" else ""
+    print(
+        f"note: {why}Python load generator (bench/loadgen.py): it competes with the servers "
+        "for the same CPUs, so its numbers are not comparable with wrk runs",
+        file=sys.stderr,
+    )
+    return "python"
 
 
 def backing_url(name: str) -> str:
@@ -133,6 +155,9 @@ def measure(servers: list[Server], args: argparse.Namespace, headers: dict[str, 
     a warm-up run before each in the first round. Per app and endpoint: the run with the
     median req/s. Interleaving keeps a slower minute of a shared machine from landing on
     one app only."""
+    drive: Callable[[str, wrk.Load, dict[str, str]], wrk.Result] = (
+        wrk.run if args.load_generator == "wrk" else loadgen.run
+    )
     warm = wrk.Load(args.threads, args.connections, args.warmup)
     load = wrk.Load(args.threads, args.connections, args.duration)
     runs: dict[tuple[str, str], list[wrk.Result]] = {}
@@ -141,8 +166,8 @@ def measure(servers: list[Server], args: argparse.Namespace, headers: dict[str, 
             for server in servers if round_ % 2 == 0 else servers[::-1]:
                 sent = headers if auth else {}
                 if args.warmup > 0 and round_ == 0:
-                    wrk.run(server.url + path, warm, sent)
-                result = wrk.run(server.url + path, load, sent)
+                    drive(server.url + path, warm, sent)
+                result = drive(server.url + path, load, sent)
                 runs.setdefault((label, server.name), []).append(result)
                 progress(server.name, label, result)
 
@@ -180,7 +205,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     admin_url, redis_url = backing_url("DATABASE_URL"), backing_url("REDIS_URL")
     signal.signal(signal.SIGTERM, _exit_on_signal)
     signal.signal(signal.SIGHUP, _exit_on_signal)
-    wrk.wrk_binary()
+    args.load_generator = load_generator(args.load_generator)  # auto resolved: in the summary
     log_dir = args.log_dir or Path(tempfile.mkdtemp(prefix="velithon-bench-"))
     log_dir.mkdir(parents=True, exist_ok=True)
     backing = Backing(admin_url, redis_url)
