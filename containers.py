@@ -19,6 +19,7 @@ from services.database_service import DatabaseService
 from services.health_service import HealthService
 from services.metrics_service import MetricsService
 from services.password_service import PasswordService
+from services.rate_limit_service import RateLimitService
 from services.redis_service import RedisService
 from services.token_service import TokenService
 from services.user_service import UserService
@@ -61,6 +62,11 @@ def build_metrics() -> MetricsService:
 @cache
 def build_passwords() -> PasswordService:
     return PasswordService(get_settings())
+
+
+@cache
+def build_rate_limits() -> RateLimitService:
+    return RateLimitService(build_redis())
 
 
 @cache

@@ -1,66 +1,39 @@
-"""Rate limiting in Redis: exact across workers, processes and replicas.
+"""Rate limiting: which bucket a request counts against, and the answer when it is over.
 
-A sliding-window log per bucket, in one Lua script (atomic: no two workers can both take the
-last slot; the clock is Redis' own TIME, so hosts' clocks don't matter). We wrote the ~15
-lines of Lua rather than use `limits`: its async Redis backend is built on `coredis`, a second
-Redis client beside redis-py, and its moving window can't return the reset time we send.
-
-Buckets: login and signup per client address (stricter limits), everything else per user
-when the request carries a valid token, per client address otherwise. Health checks and
-/metrics are never limited. A refused request gets 429 with Retry-After; every limited
-response carries RateLimit-Limit, RateLimit-Remaining and RateLimit-Reset.
+The counting itself is exact across workers, processes and replicas, in Redis
+(services/rate_limit_service.py). Buckets: login and signup per client address (stricter
+limits), everything else per user when the request carries a valid token, per client address
+otherwise. Health checks and /metrics are never limited. A refused request gets 429 with
+Retry-After; every limited response carries RateLimit-Limit, RateLimit-Remaining and
+RateLimit-Reset. When Redis can't answer, RATE_LIMIT_FAIL_OPEN decides: let requests through
+(default) or answer 503; either way a warning at most once a minute and a metric.
 """
 
 import logging
-import math
-import os
 import time
 from typing import Any, Optional
 
-from redis.exceptions import RedisError
 from velithon.datastructures import Protocol, Scope
 
 from config import Settings
-from containers import build_redis, build_tokens
+from containers import build_rate_limits, build_tokens
 from middleware.context import RequestInfo, current_request
 from middleware.metrics import RATE_LIMIT_BACKEND_ERRORS, RATE_LIMITED, route_label
 from middleware.problems import problem
-from services.errors import AuthenticationError
+from services.errors import AuthenticationError, DependencyUnavailableError
 
 log = logging.getLogger(__name__)
 
 EXEMPT = frozenset({"/health", "/health/live", "/metrics"})
-WINDOW_MS = 60_000
 WARN_EVERY_SECONDS = 60.0
-
-# KEYS[1]: bucket. ARGV: limit, window (ms), a unique member. Returns {allowed, remaining,
-# ms until the oldest counted request leaves the window}.
-SLIDING_WINDOW = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local limit = tonumber(ARGV[1])
-local window = tonumber(ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-local count = redis.call('ZCARD', KEYS[1])
-local allowed = 0
-if count < limit then
-  redis.call('ZADD', KEYS[1], now, ARGV[3])
-  redis.call('PEXPIRE', KEYS[1], window)
-  count = count + 1
-  allowed = 1
-end
-local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-return {allowed, limit - count, tonumber(oldest[2]) + window - now}
-"""
 
 
 class RateLimitMiddleware:
     def __init__(self, app: Any, settings: Settings) -> None:
         self.app = app
         self._enabled = settings.rate_limit_enabled
-        self._redis = build_redis()
+        self._limits = build_rate_limits()
         self._tokens = build_tokens()
-        self._script = self._redis.client.register_script(SLIDING_WINDOW)
         self._default = settings.rate_limit_per_minute
         self._strict = {
             ("POST", "/auth/login"): ("login", settings.rate_limit_login_per_minute),
@@ -76,11 +49,8 @@ class RateLimitMiddleware:
             return
         bucket, limit = self._bucket(scope, info)
         try:
-            allowed, remaining, reset_ms = await self._script(
-                keys=[self._redis.key("rate", bucket)],
-                args=[limit, WINDOW_MS, os.urandom(8).hex()],
-            )
-        except (RedisError, OSError):
+            decision = await self._limits.hit(bucket, limit)
+        except DependencyUnavailableError:
             RATE_LIMIT_BACKEND_ERRORS.inc()
             self._warn()
             if self._fail_open:
@@ -88,15 +58,15 @@ class RateLimitMiddleware:
             else:
                 await problem(scope, 503, "Rate limiting is unavailable.")(scope, protocol)
             return
-        reset = str(max(1, math.ceil(int(reset_ms) / 1000)))
+        reset = str(decision.reset_seconds)
         protocol.update_headers(
             [
                 ("ratelimit-limit", str(limit)),
-                ("ratelimit-remaining", str(max(0, int(remaining)))),
+                ("ratelimit-remaining", str(decision.remaining)),
                 ("ratelimit-reset", reset),
             ]
         )
-        if allowed:
+        if decision.allowed:
             await self.app(scope, protocol)
             return
         RATE_LIMITED.labels(route_label(info)).inc()

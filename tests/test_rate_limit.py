@@ -1,7 +1,11 @@
 """Rate limiting: exact across workers and processes, per address and per user, headers,
 exemptions, and what happens when Redis is away."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import httpx
+from redis import Redis
 
 from tests.accounts import register
 from tests.conftest import StartServer
@@ -29,6 +33,39 @@ def test_exact_across_two_server_processes(start_server: StartServer) -> None:
         for i in range(LIMIT + 6)
     ]
     assert results.count(429) == 6 and results.count(401) == LIMIT
+
+
+def burst(url: str, clients: int, each: int) -> list[int]:
+    """clients x each GETs of url, sent at once from already-open connections."""
+    start = threading.Barrier(clients)
+
+    def client() -> list[int]:
+        with httpx.Client() as http:
+            http.get(url.rsplit("/", 2)[0] + "/health/live")  # connect (never limited)
+            start.wait()
+            return [http.get(url).status_code for _ in range(each)]
+
+    with ThreadPoolExecutor(clients) as pool:
+        return [
+            status for batch in pool.map(lambda _: client(), range(clients)) for status in batch
+        ]
+
+
+def test_exact_under_concurrent_bursts(start_server: StartServer, redis_client: Redis) -> None:
+    """Concurrent checks of a worker share one script call (services/batching.py), many of
+    them for the same bucket; the count stays exact."""
+    srv = start_server(WORKERS="2", RATE_LIMIT_PER_MINUTE="30")
+    calls_before = script_calls(redis_client)
+    results = burst(srv.url + "/users/me", clients=40, each=3)
+    assert results.count(401) == 30 and results.count(429) == 90
+    assert script_calls(redis_client) - calls_before < 120  # some checks did share a call
+
+
+def script_calls(client: Redis) -> int:
+    stats = client.info("commandstats")
+    return sum(
+        int(stats.get(f"cmdstat_{name}", {}).get("calls", 0)) for name in ("evalsha", "eval")
+    )
 
 
 def test_headers_on_allowed_and_refused_responses(start_server: StartServer) -> None:
