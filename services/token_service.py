@@ -14,6 +14,7 @@ import jwt
 from redis.exceptions import RedisError
 
 from config import Settings
+from services.batching import Batcher
 from services.errors import AuthenticationError, DependencyUnavailableError
 from services.redis_service import RedisService
 
@@ -37,6 +38,7 @@ class TokenService:
         self._redis = redis
         self._key = settings.effective_jwt_secret.get_secret_value()
         self.lifetime = settings.jwt_expire_minutes * 60
+        self._revocations: Batcher[Principal, bool] = Batcher(self._revoked)
 
     def issue(self, user_id: int, role: str, session_id: str) -> str:
         now = int(time.time())
@@ -75,18 +77,23 @@ class TokenService:
             raise AuthenticationError("The access token is not valid.") from exc
 
     async def ensure_not_revoked(self, principal: Principal) -> None:
-        """One Redis round trip: a logged-out token, or a revoked session (logout elsewhere,
-        refresh-token reuse, password change, role change, deactivation)."""
-        keys = (
-            self._redis.key("revoked-jti", principal.jti),
-            self._redis.key("revoked-session", principal.session_id),
-        )
+        """A logged-out token, or a revoked session (logout elsewhere, refresh-token reuse,
+        password change, role change, deactivation). Concurrent checks of a worker share one
+        MGET (services/batching.py)."""
         try:
-            revoked = await self._redis.client.exists(*keys)
+            revoked = await self._revocations(principal)
         except (RedisError, OSError) as exc:
             raise DependencyUnavailableError("Token revocation cannot be checked.") from exc
         if revoked:
             raise AuthenticationError("The access token has been revoked.")
+
+    async def _revoked(self, principals: list[Principal]) -> list[bool]:
+        keys = []
+        for principal in principals:
+            keys.append(self._redis.key("revoked-jti", principal.jti))
+            keys.append(self._redis.key("revoked-session", principal.session_id))
+        found = await self._redis.client.mget(keys)
+        return [found[i] is not None or found[i + 1] is not None for i in range(0, len(keys), 2)]
 
     async def revoke_token(self, principal: Principal) -> None:
         remaining = max(
