@@ -28,7 +28,7 @@ from middleware.logging import (
     configure_logging,
     take_over_velithon_logging,
 )
-from middleware.metrics import MetricsMiddleware, mark_worker_gone, sample_pool_forever
+from middleware.metrics import MetricsMiddleware, mark_worker_gone, sample_pool_forever, tallies
 from middleware.rate_limit import RateLimitMiddleware
 from middleware.route_templates import RouteTemplates
 from middleware.security_headers import SecurityHeadersMiddleware
@@ -98,6 +98,7 @@ def create_app(
         for task in background:
             task.cancel()
         await container.close()
+        tallies.flush()
         mark_worker_gone()
         access_log.flush()
 

@@ -8,11 +8,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import httpx
 
 from config import Settings
+from middleware.metrics import FLUSH_INTERVAL
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVE = [sys.executable, "-m", "scripts.serve"]
@@ -98,6 +99,12 @@ class Server:
                 return log
             time.sleep(0.05)
         raise AssertionError(f"{text!r} not in server log:\n{self.log[-4000:]}")
+
+    def metrics(self, **kwargs: Any) -> httpx.Response:
+        """GET /metrics once every worker has flushed its request tallies (at most
+        FLUSH_INTERVAL after a request ends; middleware/metrics.py)."""
+        time.sleep(FLUSH_INTERVAL + 0.3)
+        return httpx.get(self.url + "/metrics", **kwargs)
 
     @property
     def log(self) -> str:

@@ -9,7 +9,7 @@ from tests.server import Server
 
 
 def samples(server: Server, **kwargs: object) -> dict[tuple[str, tuple], float]:
-    response = httpx.get(server.url + "/metrics", **kwargs)  # type: ignore[arg-type]
+    response = server.metrics(**kwargs)
     assert response.status_code == 200, response.text
     found = {}
     for family in text_string_to_metric_families(response.text):
@@ -50,6 +50,14 @@ def test_counts_add_up_across_two_workers(start_server: StartServer) -> None:
         (("method", "GET"), ("route", "/health/live")),
     )
     assert found[duration] - before[duration] == 12
+    # Tallied durations reach the histogram's buckets and sum (middleware/metrics.py
+    # RequestTallies writes prometheus-client's Histogram internals: this fails if they change).
+    live = (("method", "GET"), ("route", "/health/live"))
+    every = ("http_request_duration_seconds_bucket", (("le", "+Inf"), *live))
+    fast = ("http_request_duration_seconds_bucket", (("le", "5.0"), *live))
+    total = ("http_request_duration_seconds_sum", live)
+    assert found[every] - before[every] == 12 and found[fast] - before[fast] == 12
+    assert 0 < found[total] - before[total] < 12 * 5.0
     assert ("db_pool_connections", ()) in found and ("db_pool_idle_connections", ()) in found
     assert found[("db_pool_connections", ())] >= 2  # both workers' pools (DB_POOL_SIZE=2 each)
 

@@ -12,7 +12,7 @@ from tests.server import Server
 
 
 def counted(server: Server, route: str, status: str) -> float:
-    text = httpx.get(server.url + "/metrics").text
+    text = server.metrics().text
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
             labels = sample.labels
