@@ -139,11 +139,14 @@ def apply_overrides(settings: Settings) -> None:
 def inject(func: Callable[..., Any]) -> Callable[..., Any]:
     """Velithon's @inject, minus its hole: a query parameter named like an injected
     parameter (`?health_service=x`) would replace the service with the string "x".
-    We hand the markers back in on every call, so the container always resolves them.
+    The wrapper's signature leaves the injected parameters out, so Velithon's request parser
+    never looks for them in the request (which also spares it that work on every request),
+    and the markers are handed in on every call, so the container always resolves them.
     """
+    signature = inspect.signature(func)
     markers: dict[str, Provide] = {
         name: param.default
-        for name, param in inspect.signature(func).parameters.items()
+        for name, param in signature.parameters.items()
         if isinstance(param.default, Provide)
     }
     resolving = velithon_inject(func)
@@ -153,6 +156,8 @@ def inject(func: Callable[..., Any]) -> Callable[..., Any]:
         kwargs.update(markers)
         return await resolving(*args, **kwargs)
 
+    visible = [param for name, param in signature.parameters.items() if name not in markers]
+    wrapper.__signature__ = signature.replace(parameters=visible)  # type: ignore[attr-defined]
     return wrapper
 
 
