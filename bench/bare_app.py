@@ -1,6 +1,7 @@
 """The same four endpoints as bench/full_app.py, on a bare Velithon app: no middleware of ours,
-no error boundary, no DI, no auth middleware, no access log. Same I/O per request: the same pools
-(asyncpg, redis-py asyncio, sized from the same settings), the same SQL, the same Redis commands.
+no error boundary, no DI, no auth middleware, no access log. The same I/O per request, done the
+plain way: the same pools (asyncpg, redis-py asyncio, sized from the same settings), the same
+SQL, one Redis command per Redis step (where the full app may share one among requests).
 
 Served with `granian --interface rsgi --loop uvloop bench.bare_app:app`. Velithon always adds
 its request-context and logging middleware; its Rust per-request log line is off at WARNING,
