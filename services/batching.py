@@ -41,6 +41,8 @@ class Batcher(Generic[Item, Result]):
                 del self._pending[: self._max]
                 try:
                     results = await self._send([item for item, _ in batch])
+                    if len(results) != len(batch):  # never leave a request waiting forever
+                        raise RuntimeError(f"{len(results)} results for {len(batch)} calls")
                 except Exception as exc:
                     for _, future in batch:
                         if not future.done():
