@@ -50,12 +50,17 @@ class Settings(BaseSettings):
     database_url: SecretStr
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=20, ge=0)
-    db_command_timeout: float = Field(default=30.0, gt=0)
+    # Seconds a statement may run (enforced by PostgreSQL and by the client, so a frozen server
+    # cannot hold a request longer), and to get a connection from the pool (or open one).
+    db_command_timeout: float = Field(default=5.0, gt=0, le=600)
+    db_acquire_timeout: float = Field(default=5.0, gt=0, le=600)
 
     # Redis
     redis_url: SecretStr
     redis_max_connections: int = Field(default=50, ge=1)
     redis_socket_timeout: float = Field(default=5.0, gt=0)
+    # After Redis failed to answer, commands fail at once for this long before one tries again.
+    redis_retry_interval: float = Field(default=1.0, gt=0, le=60)
     # Every key the app writes starts with this, so several apps (or a test run) can share
     # one Redis database without touching each other's keys.
     redis_key_prefix: str = "app:"
@@ -100,6 +105,9 @@ class Settings(BaseSettings):
     referrer_policy: str = "strict-origin-when-cross-origin"
     permissions_policy: str = "camera=(), geolocation=(), microphone=(), payment=(), usb=()"
     hsts_max_age: int = Field(default=63072000, ge=0)  # sent in production only
+
+    # Static files (static/): how long browsers and proxies may cache them, in seconds
+    static_max_age: int = Field(default=3600, ge=0)
 
     # Request size: larger bodies get 413 (raise it for upload routes)
     max_request_size: int = Field(default=1024 * 1024, ge=1)

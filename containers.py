@@ -1,17 +1,21 @@
-"""The dependency-injection container: settings -> database -> redis -> services.
+"""The dependency-injection container: settings -> pools -> services, one of each per worker.
 
-Endpoints take services as `svc: T = Provide[container.x]` under `@inject` from this module.
+Every service is built on first use, once per process, from the builders below. Endpoints
+name what they need with Velithon's marker, `users: UserService = Provide[container.users]`
+(web/binding.py resolves it); middleware and scripts call `container.get(container.users)`.
+Both go through get(), so an override (the test seam, override()) reaches every one of them.
+
+Velithon's own ServiceContainer is not used: its SingletonProvider passes keyword arguments
+through unresolved, and its @inject lets a query parameter replace a service
+(docs/velithon-quirks.md, 7 and 8).
 """
 
 import importlib
-import inspect
 from collections.abc import Callable
-from dataclasses import dataclass
-from functools import cache, wraps
-from typing import Any
+from pathlib import Path
+from typing import Any, Generic, TypeVar
 
-from velithon.di import FactoryProvider, Provide, ServiceContainer, SingletonProvider
-from velithon.di import inject as velithon_inject
+from velithon.di import Provide
 
 from config import Settings, get_settings
 from services.auth_service import AuthService
@@ -21,144 +25,91 @@ from services.metrics_service import MetricsService
 from services.password_service import PasswordService
 from services.rate_limit_service import RateLimitService
 from services.redis_service import RedisService
+from services.session_service import SessionService
+from services.static_files import StaticFiles
 from services.token_service import TokenService
 from services.user_service import UserService
 
-
-# Velithon quirk: SingletonProvider passes its keyword arguments through unresolved (the
-# service would receive the provider object), while FactoryProvider resolves them. So the
-# long-lived pool holders are built by cached zero-argument functions that do the wiring.
-@cache
-def build_database() -> DatabaseService:
-    return DatabaseService(get_settings())
+T = TypeVar("T")
+ROOT = Path(__file__).resolve().parent
 
 
-@cache
-def build_redis() -> RedisService:
-    return RedisService(get_settings())
+class Provider(Generic[T]):
+    """How to build one service from the container (its dependencies come from get())."""
+
+    def __init__(self, build: Callable[["Container"], T]) -> None:
+        self.build = build
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"Provider({self.name})"
 
 
-@dataclass(frozen=True)
-class AppInfo:
-    """What pages may show about the app. (Not Settings: Velithon would read an injected
-    pydantic model from the query string and document its fields; see velithon-quirks.md.)"""
-
-    name: str
-    version: str
-    environment: str
-
-
-@cache
-def build_app_info() -> AppInfo:
-    s = get_settings()
-    return AppInfo(name=s.app_name, version=s.app_version, environment=s.environment)
-
-
-@cache
-def build_metrics() -> MetricsService:
-    return MetricsService(get_settings())
-
-
-@cache
-def build_passwords() -> PasswordService:
-    return PasswordService(get_settings())
-
-
-@cache
-def build_rate_limits() -> RateLimitService:
-    return RateLimitService(build_redis())
-
-
-@cache
-def build_tokens() -> TokenService:
-    return TokenService(get_settings(), build_redis())
-
-
-class Container(ServiceContainer):
-    settings = SingletonProvider(get_settings)
-    app_info = SingletonProvider(build_app_info)
-    database = SingletonProvider(build_database)
-    redis = SingletonProvider(build_redis)
-    passwords = SingletonProvider(build_passwords)
-    tokens = SingletonProvider(build_tokens)
-    metrics_service = SingletonProvider(build_metrics)
-    health_service = FactoryProvider(
-        HealthService, settings=settings, database=database, redis=redis
+class Container:
+    settings: Provider[Settings] = Provider(lambda c: get_settings())
+    database = Provider(lambda c: DatabaseService(c.get(c.settings)))
+    redis = Provider(lambda c: RedisService(c.get(c.settings)))
+    passwords = Provider(lambda c: PasswordService(c.get(c.settings)))
+    tokens = Provider(lambda c: TokenService(c.get(c.settings)))
+    sessions = Provider(
+        lambda c: SessionService(c.get(c.settings), c.get(c.database), c.get(c.redis))
     )
-    user_service = FactoryProvider(UserService, database=database, passwords=passwords)
-    auth_service = FactoryProvider(
-        AuthService,
-        settings=settings,
-        database=database,
-        users=user_service,
-        passwords=passwords,
-        tokens=tokens,
+    rate_limits = Provider(lambda c: RateLimitService(c.get(c.redis)))
+    metrics = Provider(lambda c: MetricsService(c.get(c.settings)))
+    static_files = Provider(lambda c: StaticFiles(ROOT / "static"))
+    health = Provider(lambda c: HealthService(c.get(c.settings), c.get(c.database), c.get(c.redis)))
+    users = Provider(
+        lambda c: UserService(c.get(c.database), c.get(c.passwords), c.get(c.sessions))
     )
+    auth = Provider(
+        lambda c: AuthService(
+            c.get(c.settings), c.get(c.database), c.get(c.users), c.get(c.passwords),
+            c.get(c.tokens), c.get(c.sessions),
+        )
+    )  # fmt: skip
 
     def __init__(self) -> None:
-        super().__init__()
-        self._overrides: dict[int, Any] = {}
+        self._instances: dict[Provider[Any], Any] = {}
+        self._overrides: dict[Provider[Any], Callable[[Container], Any]] = {}
 
-    def override(self, provider: Any, replacement: Any) -> None:
-        """Serve `replacement` (a provider) wherever `provider` is injected. For tests."""
-        self._overrides[id(provider)] = replacement
+    def get(self, provider: Provider[T]) -> T:
+        try:
+            return self._instances[provider]  # type: ignore[no-any-return]
+        except KeyError:
+            build = self._overrides.get(provider, provider.build)
+            instance = self._instances[provider] = build(self)
+            return instance  # type: ignore[no-any-return]
 
-    async def resolve(self, provide: Any, container: Any, resolution_stack: Any = None) -> Any:
-        # `Provide[container.x]` captured the provider object at import time, so an override
-        # has to be applied here, at resolution.
-        if self._overrides:
-            replacement = self._overrides.get(id(provide.service))
-            if replacement is not None:
-                provide = Provide[replacement]
-        return await super().resolve(provide, container, resolution_stack)
+    def override(self, provider: Provider[T], build: Callable[["Container"], T]) -> None:
+        """Build `provider` with `build` from now on (tests). Call before the first get()."""
+        if provider in self._instances:
+            raise RuntimeError(f"{provider} is already built; override it at start-up")
+        self._overrides[provider] = build
 
     async def open(self) -> None:
         """Open the pools; called once per worker from a startup hook."""
-        await build_database().connect()
-        await build_redis().connect()
+        await self.get(self.database).connect()
+        await self.get(self.redis).connect()
+        await self.get(self.sessions).rebuild_denylist()  # a no-op unless Redis lost it
 
     async def close(self) -> None:
-        await build_redis().close()
-        await build_database().close()
+        await self.get(self.redis).close()
+        await self.get(self.database).close()
+
+    def apply_overrides(self, settings: Settings) -> None:
+        """The one test seam: CONTAINER_OVERRIDES="module:function" gets the container."""
+        if not settings.container_overrides:
+            return
+        module_name, _, function_name = settings.container_overrides.partition(":")
+        function: Callable[[Container], None] = getattr(
+            importlib.import_module(module_name), function_name
+        )
+        function(self)
 
 
 container = Container()
 
-
-def apply_overrides(settings: Settings) -> None:
-    """The one test seam: CONTAINER_OVERRIDES="module:function" gets the container."""
-    if not settings.container_overrides:
-        return
-    module_name, _, function_name = settings.container_overrides.partition(":")
-    function: Callable[[Container], None] = getattr(
-        importlib.import_module(module_name), function_name
-    )
-    function(container)
-
-
-def inject(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Velithon's @inject, minus its hole: a query parameter named like an injected
-    parameter (`?health_service=x`) would replace the service with the string "x".
-    The wrapper's signature leaves the injected parameters out, so Velithon's request parser
-    never looks for them in the request (which also spares it that work on every request),
-    and the markers are handed in on every call, so the container always resolves them.
-    """
-    signature = inspect.signature(func)
-    markers: dict[str, Provide] = {
-        name: param.default
-        for name, param in signature.parameters.items()
-        if isinstance(param.default, Provide)
-    }
-    resolving = velithon_inject(func)
-
-    @wraps(func)
-    async def wrapper(*args: Any, **kwargs: Any) -> Any:
-        kwargs.update(markers)
-        return await resolving(*args, **kwargs)
-
-    visible = [param for name, param in signature.parameters.items() if name not in markers]
-    wrapper.__signature__ = signature.replace(parameters=visible)  # type: ignore[attr-defined]
-    return wrapper
-
-
-__all__ = ["Container", "Provide", "apply_overrides", "container", "inject"]
+__all__ = ["Container", "Provide", "Provider", "container"]

@@ -1,4 +1,4 @@
-"""The app factory. Serve with granian on uvloop (see Makefile `run`):
+"""The app factory. Serve it with `make run` (scripts/serve.py: granian, RSGI, uvloop), or:
 
     granian --interface rsgi --loop uvloop main:app
     velithon run --app main:app --loop uvloop
@@ -13,52 +13,61 @@ from collections.abc import Sequence
 import structlog
 from velithon import Velithon
 from velithon.middleware import Middleware
-from velithon.routing import Router
 
 from config import Settings, get_settings
-from containers import apply_overrides, container
+from containers import container
+from endpoints import docs
+from middleware.access_log import AccessLogMiddleware
 from middleware.auth import JWTAuthMiddleware
 from middleware.body_limit import BodyLimitMiddleware
-from middleware.client_ip import ClientAddress
 from middleware.cors import CORSMiddleware
 from middleware.errors import install_error_boundary
-from middleware.logging import (
-    AccessLogMiddleware,
-    access_log,
-    configure_logging,
-    take_over_velithon_logging,
-)
-from middleware.metrics import MetricsMiddleware, mark_worker_gone, sample_pool_forever, tallies
-from middleware.rate_limit import RateLimitMiddleware
-from middleware.route_templates import RouteTemplates
+from middleware.metrics import MetricsMiddleware
+from middleware.rate_limit import RateLimitMiddleware, class_limit
 from middleware.security_headers import SecurityHeadersMiddleware
-from routes import ROUTERS
-from routes.metrics import router as metrics_router
-from routes.openapi import document
+from observability.access_log import access_log
+from observability.logs import configure_logging, take_over_velithon_logging
+from observability.metrics import mark_worker_gone, sample_pool_forever, tallies
+from routes import declared_routes
+from web import openapi
+from web.binding import bind
+from web.client_address import ClientAddress
+from web.route import Route
+from web.route_table import RouteTable
 
 log = structlog.get_logger(__name__)
 
 
-def create_app(
-    settings: Settings | None = None,
-    extra_routers: Sequence[Router] = (),
-    extra_public_prefixes: Sequence[str] = (),
-) -> Velithon:
+def create_app(settings: Settings | None = None, extra_routes: Sequence[Route] = ()) -> Velithon:
     settings = settings or get_settings()
     configure_logging(settings)
-    routes = RouteTemplates()
+    access_log.enabled = settings.access_log
+    access_log.json_lines = settings.json_logs
+    routes = [
+        route
+        for route in (*declared_routes(), *extra_routes)
+        if route.enabled_by is None or getattr(settings, route.enabled_by)
+    ]
+    table = RouteTable(routes)
+    for route in table.routes:  # a rate-limit class without its setting stops the start here
+        if route.rate_limited:
+            class_limit(settings, route.rate_limit)
+    bindings = {route: bind(route, container) for route in table.routes}
     app = Velithon(
         title=settings.app_name,
         version=settings.app_version,
+        openapi_url=None,  # ours are declared routes (routes/docs.py)
+        docs_url=None,
         # The stack, outermost first (Velithon adds its request-context and, silenced, its
         # logging middleware outside it). Each layer sees every answer of the layers inside.
         middleware=[
-            # Request id, route template, client address and the access line: every request,
+            # Request id, matched route, client address and the access line: every request,
             # every status, including everything refused further in.
             Middleware(
                 AccessLogMiddleware,
-                routes=routes,
+                routes=table,
                 client_address=ClientAddress(settings.trusted_proxies),
+                debug=settings.log_level == "DEBUG",
             ),
             # Counts every answer (401s, 413s and 429s too) under its route template.
             Middleware(MetricsMiddleware),
@@ -69,27 +78,28 @@ def create_app(
             # Refuse oversized bodies before spending a rate-limit slot or a token check.
             Middleware(BodyLimitMiddleware, max_size=settings.max_request_size),
             # Before auth: floods of bad tokens are limited too (per client address).
-            Middleware(RateLimitMiddleware, settings=settings),
+            Middleware(RateLimitMiddleware, settings=settings, container=container),
             # Innermost middleware; the error boundary then wraps each route (errors.py).
-            Middleware(JWTAuthMiddleware, extra_public_prefixes=extra_public_prefixes),
+            Middleware(JWTAuthMiddleware, container=container),
         ],
     )
-    routers = [*ROUTERS, *([metrics_router] if settings.metrics_enabled else []), *extra_routers]
-    for router in routers:
-        app.include_router(router)
-    # After every route exists: include_router copies routes at call time.
-    install_error_boundary(app.router)
-    routes.load(app.router.routes)
-    document(app)
-    app.register_container(container)
+    install_error_boundary(app.router, table, {r: handler for r, (_, handler) in bindings.items()})
+    docs.publish(
+        openapi.build(settings.app_name, settings.app_version, [b for b, _ in bindings.values()])
+    )
     background: list[asyncio.Task[None]] = []
 
     @app.on_startup()
     async def open_resources() -> None:
         take_over_velithon_logging(settings)
-        apply_overrides(settings)
+        container.apply_overrides(settings)
         await container.open()
-        background.append(asyncio.create_task(sample_pool_forever()))
+        background.append(
+            asyncio.create_task(sample_pool_forever(container.get(container.database)))
+        )
+        background.append(
+            asyncio.create_task(container.get(container.sessions).reconcile_forever())
+        )
         loop = type(asyncio.get_running_loop()).__module__.split(".")[0]
         log.info("worker_started", environment=settings.environment, loop=loop)
 

@@ -4,35 +4,41 @@ scripts."""
 
 from typing import Annotated
 
+from pydantic import ValidationError
 from velithon.requests import Request
 from velithon.responses import JSONResponse, Response
 
-from containers import Provide, container, inject
+from containers import Provide, container
 from endpoints.dependencies import current_user
 from models.auth import LoginRequest, RefreshRequest, TokenPair
 from services.auth_service import AuthService, RefreshCookie
 from services.errors import AuthenticationError
 from services.token_service import Principal
+from web.inputs import FORM_TYPE, invalid, read_form, read_json, validation_errors
 
 COOKIE_PATH = "/auth"
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 async def read_credentials(request: Request) -> LoginRequest:
     """JSON {email, password}, or the OAuth2 password form (username, password) that the
     Authorize button of /docs sends."""
-    content_type = request.headers.get("content-type", "")
-    if content_type.startswith(FORM_TYPES):
-        form = await request.form()
-        return LoginRequest.model_validate(
-            {"email": form.get("username"), "password": form.get("password")}
-        )
-    return LoginRequest.model_validate(await request.json())
+    if (request.headers.get("content-type") or "").lower().startswith(FORM_TYPE):
+        form = await read_form(request)
+        try:
+            return LoginRequest.model_validate(
+                {"email": form.get("username"), "password": form.get("password")}
+            )
+        except ValidationError as exc:
+            invalid(
+                [{**e, "loc": ["body", "username" if e["loc"][1] == "email" else e["loc"][1]]}
+                 for e in validation_errors(exc, "body")]
+            )  # fmt: skip
+    return await read_json(request, LoginRequest)
 
 
 async def read_refresh_token(request: Request, cookie: RefreshCookie) -> str:
     body = await request.body()
-    token = RefreshRequest.model_validate_json(body).refresh_token if body.strip() else None
+    token = (await read_json(request, RefreshRequest)).refresh_token if body.strip() else None
     token = token or request.cookies.get(cookie.name)
     if not token:
         raise AuthenticationError("A refresh token is required.")
@@ -53,29 +59,19 @@ def token_response(pair: TokenPair, cookie: RefreshCookie) -> JSONResponse:
     return response
 
 
-@inject
-async def login(
-    request: Request,
-    auth: AuthService = Provide[container.auth_service],
-) -> JSONResponse:
+async def login(request: Request, auth: AuthService = Provide[container.auth]) -> JSONResponse:
     credentials = await read_credentials(request)
     pair = await auth.login(credentials.email, credentials.password)
     return token_response(pair, auth.cookie)
 
 
-@inject
-async def refresh(
-    request: Request,
-    auth: AuthService = Provide[container.auth_service],
-) -> JSONResponse:
+async def refresh(request: Request, auth: AuthService = Provide[container.auth]) -> JSONResponse:
     pair = await auth.refresh(await read_refresh_token(request, auth.cookie))
     return token_response(pair, auth.cookie)
 
 
-@inject
 async def logout(
-    me: Annotated[Principal, current_user],
-    auth: AuthService = Provide[container.auth_service],
+    me: Annotated[Principal, current_user], auth: AuthService = Provide[container.auth]
 ) -> Response:
     await auth.logout(me)
     response = Response(status_code=204)

@@ -1,14 +1,11 @@
 from velithon.responses import JSONResponse
 
-from containers import Provide, container, inject
+from containers import Provide, container
 from services.health_service import HealthService
 
 
-@inject
-async def readiness(
-    health_service: HealthService = Provide[container.health_service],
-) -> JSONResponse:
-    report = await health_service.report()
+async def readiness(health: HealthService = Provide[container.health]) -> JSONResponse:
+    report = await health.report()
     return JSONResponse(report, status_code=200 if report["status"] == "healthy" else 503)
 
 

@@ -1,25 +1,19 @@
-from typing import Optional
-
 from velithon.requests import Request
 from velithon.responses import Response
 
-from containers import Provide, container, inject
-from middleware.context import current_request
+from containers import Provide, container
 from services.errors import PermissionDeniedError
 from services.metrics_service import CONTENT_TYPE, MetricsService
+from web.context import current_request
+from web.inputs import bearer_token
 
 
-def bearer_token(request: Request) -> Optional[str]:
-    scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
-
-
-@inject
 async def metrics(
-    request: Request, metrics: MetricsService = Provide[container.metrics_service]
+    request: Request, metrics: MetricsService = Provide[container.metrics]
 ) -> Response:
     info = current_request.get()
     client_ip = info.client_ip if info is not None else ""
-    if not metrics.allows(client_ip, bearer_token(request)):
+    token = bearer_token(request.headers.get("authorization") or "")
+    if not metrics.allows(client_ip, token or None):
         raise PermissionDeniedError("Metrics are not available to this client.")
     return Response(metrics.render(), media_type=CONTENT_TYPE)

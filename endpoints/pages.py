@@ -2,15 +2,30 @@
 
 from pathlib import Path
 
-from velithon.responses import HTMLResponse
+from velithon.requests import Request
+from velithon.responses import HTMLResponse, Response
 from velithon.templates import TemplateEngine
 
-from containers import AppInfo, Provide, container, inject
+from config import Settings
+from containers import Provide, container
+from endpoints.static import file_response
+from services.static_files import StaticFiles
 
 templates = TemplateEngine(Path(__file__).resolve().parent.parent / "templates", auto_reload=False)
 
 
-@inject
-async def home(app: AppInfo = Provide[container.app_info]) -> HTMLResponse:
-    context = {"app_name": app.name, "version": app.version, "environment": app.environment}
+async def home(settings: Settings = Provide[container.settings]) -> HTMLResponse:
+    context = {
+        "app_name": settings.app_name,
+        "version": settings.app_version,
+        "environment": settings.environment,
+    }
     return templates.render_response("index.html", context)
+
+
+async def favicon(
+    request: Request,
+    files: StaticFiles = Provide[container.static_files],
+    settings: Settings = Provide[container.settings],
+) -> Response:
+    return file_response(request, files, "favicon.ico", settings.static_max_age)

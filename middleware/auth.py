@@ -1,88 +1,66 @@
-"""JWT authentication for every request that is not public.
+"""JWT authentication: the matched route's declared access decides (web/route.py).
 
-Public routes are declared here, in one place. Everything else needs
-`Authorization: Bearer <access token>`: a JWT signed with the configured algorithm and key,
-with the right issuer and audience, within its validity window, and not revoked (logout,
-revoked session, deactivated user: checked in Redis, so it holds on every worker and replica).
-A failure answers 401 with `WWW-Authenticate: Bearer` in the problem-details shape.
-Endpoints get the caller through endpoints.dependencies.current_user, never from headers.
+- public, or no route for the path or method (the router answers 404/405 to anyone): passes.
+- authenticated: needs `Authorization: Bearer <access token>`: a JWT signed with the
+  configured algorithm and key, with the right issuer and audience, within its validity
+  window, and not revoked (logout, revoked session, deactivated user: checked in Redis, with
+  PostgreSQL behind it, so it holds on every worker and replica). 401 otherwise, with
+  `WWW-Authenticate: Bearer`, in the problem-details shape.
+- admin: the same, and the token's role must be admin (403 otherwise).
+Endpoints get the caller through endpoints/dependencies.py current_user, never from headers.
 """
 
-from collections.abc import Iterable
 from typing import Any
 
 from velithon.datastructures import Protocol, Scope
 
-from containers import build_tokens
-from middleware.context import current_principal, current_request
-from middleware.problems import problem
+from containers import Container
 from services.errors import AuthenticationError, DependencyUnavailableError
+from web.context import current_principal, current_request
+from web.inputs import bearer_token
+from web.problems import problem
 
-ANY = "*"
-# (method, path): reachable without a token.
-PUBLIC_ROUTES = frozenset(
-    {
-        (ANY, "/health"),
-        (ANY, "/health/live"),
-        ("GET", "/"),
-        ("GET", "/docs"),
-        ("GET", "/openapi.json"),
-        ("POST", "/auth/login"),
-        ("POST", "/auth/refresh"),
-        ("POST", "/users"),  # signup
-        ("GET", "/metrics"),  # guarded by its own policy: allowed networks and token
-    }
-)
-PUBLIC_PREFIXES = ("/static/",)
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="api"'}
 INVALID = {"WWW-Authenticate": 'Bearer realm="api", error="invalid_token"'}
-
-
-def is_public_route(method: str, path: str) -> bool:
-    """Whether (method, path) is reachable without a token; path may be a route template."""
-    return (
-        (ANY, path) in PUBLIC_ROUTES
-        or (method, path) in PUBLIC_ROUTES
-        or (method == "HEAD" and ("GET", path) in PUBLIC_ROUTES)
-        or path.startswith(PUBLIC_PREFIXES)
-    )
+RETRY = {"Retry-After": "5"}
 
 
 class JWTAuthMiddleware:
-    def __init__(self, app: Any, extra_public_prefixes: Iterable[str] = ()) -> None:
+    def __init__(self, app: Any, container: Container) -> None:
         self.app = app
-        self._tokens = build_tokens()
-        self._public_prefixes = (*PUBLIC_PREFIXES, *extra_public_prefixes)
-
-    def is_public(self, method: str, path: str) -> bool:
-        return is_public_route(method, path) or path.startswith(self._public_prefixes)
+        self._tokens = container.get(container.tokens)
+        self._sessions = container.get(container.sessions)
 
     async def __call__(self, scope: Scope, protocol: Protocol) -> None:
-        if scope.proto != "http" or self.is_public(scope.method, scope.path):
+        info = current_request.get()
+        route = info.route if info is not None else None
+        if info is None or route is None or route.public:
             await self.app(scope, protocol)
             return
-        header = scope.headers.get("authorization") or ""
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
+        token = bearer_token(scope.headers.get("authorization") or "")
+        if not token:
             response = problem(scope, 401, "A bearer access token is required.", headers=CHALLENGE)
             await response(scope, protocol)
             return
-        info = current_request.get()
         try:
-            # The rate limiter may already have verified this token's signature.
-            verified = info.principal if info is not None else None
-            principal = verified or self._tokens.decode(token.strip())
-            await self._tokens.ensure_not_revoked(principal)
+            # The rate limiter may already have verified the token and asked Redis about it.
+            principal = info.principal or self._tokens.decode(token)
+            if info.revoked is None:
+                await self._sessions.ensure_active(principal)
+            elif info.revoked:
+                raise AuthenticationError("The access token has been revoked.")
         except AuthenticationError as exc:
             await problem(scope, 401, str(exc), headers=INVALID)(scope, protocol)
             return
         except DependencyUnavailableError as exc:
-            await problem(scope, 503, str(exc))(scope, protocol)
+            await problem(scope, 503, str(exc), headers=RETRY)(scope, protocol)
             return
-        if info is not None:
-            info.user_id = str(principal.user_id)
-        token_var = current_principal.set(principal)
+        if route.access == "admin" and principal.role != "admin":
+            await problem(scope, 403, "This needs the admin role.")(scope, protocol)
+            return
+        info.user_id = str(principal.user_id)
+        reset = current_principal.set(principal)
         try:
             await self.app(scope, protocol)
         finally:
-            current_principal.reset(token_var)
+            current_principal.reset(reset)

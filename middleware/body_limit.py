@@ -9,7 +9,7 @@ from typing import Any
 
 from velithon.datastructures import Protocol, Scope
 
-from middleware.problems import problem
+from web.problems import problem
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 

@@ -14,7 +14,7 @@ from typing import Any
 from velithon.datastructures import Protocol, Scope
 
 from config import Settings
-from middleware.problems import problem
+from web.problems import problem
 
 EXPOSED = "X-Request-ID, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, Retry-After"
 

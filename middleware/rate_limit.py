@@ -1,9 +1,11 @@
 """Rate limiting: which bucket a request counts against, and the answer when it is over.
 
 The counting itself is exact across workers, processes and replicas, in Redis
-(services/rate_limit_service.py). Buckets: login and signup per client address (stricter
-limits), everything else per user when the request carries a valid token, per client address
-otherwise. Health checks and /metrics are never limited. A refused request gets 429 with
+(services/rate_limit_service.py). The matched route's declared class decides (web/route.py):
+"exempt" is never counted (health, metrics, docs, static files); a named class such as
+"login" counts per client address against RATE_LIMIT_<NAME>_PER_MINUTE; "default" (and
+requests for unknown paths) counts per user when the request carries a valid token, per
+client address otherwise. A refused request gets 429 with
 Retry-After; every limited response carries RateLimit-Limit, RateLimit-Remaining and
 RateLimit-Reset. When Redis can't answer, RATE_LIMIT_FAIL_OPEN decides: let requests through
 (default) or answer 503; either way a warning at most once a minute and a metric.
@@ -16,35 +18,51 @@ from typing import Any, Optional
 from velithon.datastructures import Protocol, Scope
 
 from config import Settings
-from containers import build_rate_limits, build_tokens
-from middleware.context import RequestInfo, current_request
-from middleware.metrics import RATE_LIMIT_BACKEND_ERRORS, RATE_LIMITED, route_label
-from middleware.problems import problem
+from containers import Container
+from observability.metrics import RATE_LIMIT_BACKEND_ERRORS, RATE_LIMITED, route_label
 from services.errors import AuthenticationError, DependencyUnavailableError
+from web.context import RequestInfo, current_request
+from web.inputs import bearer_token
+from web.problems import problem
+from web.route import RATE_LIMIT_DEFAULT, RATE_LIMIT_EXEMPT
 
 log = logging.getLogger(__name__)
 
-EXEMPT = frozenset({"/health", "/health/live", "/metrics"})
 WARN_EVERY_SECONDS = 60.0
 
 
+def class_limit(settings: Settings, name: str) -> int:
+    """A rate-limit class's requests a minute: RATE_LIMIT_PER_MINUTE for "default", else the
+    setting RATE_LIMIT_<NAME>_PER_MINUTE (a declared class without one stops the start)."""
+    field = (
+        "rate_limit_per_minute" if name == RATE_LIMIT_DEFAULT else f"rate_limit_{name}_per_minute"
+    )
+    limit = getattr(settings, field, None)
+    if not isinstance(limit, int):
+        raise ValueError(f"rate-limit class {name!r} has no setting {field.upper()}")
+    return limit
+
+
 class RateLimitMiddleware:
-    def __init__(self, app: Any, settings: Settings) -> None:
+    def __init__(self, app: Any, settings: Settings, container: Container) -> None:
         self.app = app
         self._enabled = settings.rate_limit_enabled
-        self._limits = build_rate_limits()
-        self._tokens = build_tokens()
+        self._limits = container.get(container.rate_limits)
+        self._tokens = container.get(container.tokens)
+        self._settings = settings
         self._default = settings.rate_limit_per_minute
-        self._strict = {
-            ("POST", "/auth/login"): ("login", settings.rate_limit_login_per_minute),
-            ("POST", "/users"): ("signup", settings.rate_limit_signup_per_minute),
-        }
+        self._class_limits: dict[str, int] = {}
         self._fail_open = settings.rate_limit_fail_open
         self._last_warning = 0.0
 
     async def __call__(self, scope: Scope, protocol: Protocol) -> None:
         info = current_request.get()
-        if not self._enabled or scope.proto != "http" or info is None or scope.path in EXEMPT:
+        route = info.route if info is not None else None
+        if (
+            not self._enabled
+            or info is None
+            or (route is not None and route.rate_limit == RATE_LIMIT_EXEMPT)
+        ):
             await self.app(scope, protocol)
             return
         bucket, limit = self._bucket(scope, info)
@@ -56,7 +74,8 @@ class RateLimitMiddleware:
             if self._fail_open:
                 await self.app(scope, protocol)
             else:
-                await problem(scope, 503, "Rate limiting is unavailable.")(scope, protocol)
+                detail = "Rate limiting is unavailable."
+                await problem(scope, 503, detail, headers={"Retry-After": "5"})(scope, protocol)
             return
         reset = str(decision.reset_seconds)
         protocol.update_headers(
@@ -74,9 +93,11 @@ class RateLimitMiddleware:
         await problem(scope, 429, detail, headers={"Retry-After": reset})(scope, protocol)
 
     def _bucket(self, scope: Scope, info: RequestInfo) -> tuple[str, int]:
-        strict = self._strict.get((scope.method, info.route or ""))
-        if strict is not None:
-            name, limit = strict
+        name = info.route.rate_limit if info.route is not None else RATE_LIMIT_DEFAULT
+        if name != RATE_LIMIT_DEFAULT:
+            limit = self._class_limits.get(name)
+            if limit is None:
+                limit = self._class_limits[name] = class_limit(self._settings, name)
             return f"{name}:ip:{info.client_ip}", limit
         principal = self._verified_caller(scope, info)
         if principal is not None:
@@ -86,11 +107,11 @@ class RateLimitMiddleware:
     def _verified_caller(self, scope: Scope, info: RequestInfo) -> Optional[int]:
         """The token's user, if its signature verifies: an unverified `sub` would let anyone
         spend someone else's budget. The verified token is kept for the auth middleware."""
-        scheme, _, token = (scope.headers.get("authorization") or "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
+        token = bearer_token(scope.headers.get("authorization") or "")
+        if not token:
             return None
         try:
-            info.principal = self._tokens.decode(token.strip())
+            info.principal = self._tokens.decode(token)
         except AuthenticationError:
             return None
         return info.principal.user_id

@@ -1,4 +1,6 @@
-"""The OWASP secure-headers set on every response (errors, 401s and 429s included).
+"""The OWASP secure-headers set on every response (errors, 401s and 429s included). The
+Content-Security-Policy is the one the matched route's declaration names (web/route.py
+`policy`): "api" for everything, "docs" for the Swagger UI page.
 
 Headers are computed once; each request only prepends the ready list (`update_headers` adds
 them to whatever response is sent later, by any layer). X-XSS-Protection is "0": the old
@@ -10,8 +12,7 @@ from typing import Any
 from velithon.datastructures import Protocol, Scope
 
 from config import Settings
-
-DOCS_PATHS = frozenset({"/docs"})
+from web.context import current_request
 
 
 def security_headers(settings: Settings, csp: str) -> list[tuple[str, str]]:
@@ -39,6 +40,7 @@ class SecurityHeadersMiddleware:
 
     async def __call__(self, scope: Scope, protocol: Protocol) -> None:
         if scope.proto == "http":
-            docs = scope.path in DOCS_PATHS
+            info = current_request.get()
+            docs = info is not None and info.route is not None and info.route.policy == "docs"
             protocol.update_headers(self._docs_headers if docs else self._headers)
         await self.app(scope, protocol)

@@ -1,18 +1,16 @@
-from typing import Literal, Optional
+from typing import Any, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-
-class LoginRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    email: str = Field(min_length=1, max_length=320)
-    password: str = Field(min_length=1, max_length=128)
+from models.base import InputModel
 
 
-class RefreshRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class LoginRequest(InputModel):
+    email: str = Field(min_length=1, max_length=320, examples=["ada@example.com"])
+    password: str = Field(min_length=1, max_length=128, examples=["Analytical1"])
 
+
+class RefreshRequest(InputModel):
     refresh_token: Optional[str] = Field(default=None, min_length=1, max_length=256)
 
 
@@ -21,3 +19,31 @@ class TokenPair(BaseModel):
     refresh_token: str
     token_type: Literal["bearer"] = "bearer"  # noqa: S105 (the OAuth2 token type, no secret)
     expires_in: int  # seconds until the access token expires
+
+
+# The bodies the auth endpoints read themselves, as the OpenAPI document shows them.
+LOGIN_BODY: dict[str, Any] = {
+    "required": True,
+    "content": {
+        "application/json": {"schema": LoginRequest},
+        "application/x-www-form-urlencoded": {
+            "schema": {
+                "type": "object",
+                "required": ["username", "password"],
+                "properties": {
+                    "username": {"type": "string", "description": "your email",
+                                 "minLength": 1, "maxLength": 320},
+                    "password": {"type": "string", "format": "password",
+                                 "minLength": 1, "maxLength": 128},
+                    "grant_type": {"type": "string", "enum": ["password"]},
+                    "scope": {"type": "string"},
+                },
+            }
+        },
+    },
+}  # fmt: skip
+REFRESH_BODY: dict[str, Any] = {
+    "required": False,
+    "description": "Or send no body and the refresh_token cookie set at login.",
+    "content": {"application/json": {"schema": RefreshRequest}},
+}

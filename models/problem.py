@@ -1,7 +1,7 @@
-"""The one error shape: RFC 9457 problem details (application/problem+json)."""
+"""The one error shape: RFC 9457 problem details (application/problem+json), as documented in
+the OpenAPI document. web/problems.py builds the responses."""
 
-from http import HTTPStatus
-from typing import Any, Optional
+from typing import Optional
 
 from pydantic import BaseModel
 
@@ -19,22 +19,3 @@ class ProblemDetails(BaseModel):
     detail: str
     instance: str
     errors: Optional[list[FieldError]] = None
-
-
-class ProblemError(Exception):
-    """Raise from an endpoint to answer with a problem-details response."""
-
-    def __init__(
-        self,
-        status: int,
-        detail: str,
-        *,
-        errors: Optional[list[dict[str, Any]]] = None,
-        headers: Optional[dict[str, str]] = None,
-    ) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.title = HTTPStatus(status).phrase
-        self.detail = detail
-        self.errors = errors
-        self.headers = headers

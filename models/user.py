@@ -2,10 +2,11 @@
 
 import re
 from datetime import datetime
-from typing import Literal, Optional
+from typing import Any, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+from pydantic import MISSING, BaseModel, EmailStr, Field, field_validator, model_validator
 
+from models.base import InputModel, QueryModel
 from models.schemas import UserRow
 
 Role = Literal["user", "admin"]
@@ -36,12 +37,10 @@ def strong_password(value: str) -> str:
 # Passwords: long enough for any passphrase, short enough that hashing is no denial of service.
 
 
-class UserCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")  # a client can't slip in "role": "admin"
-
-    name: str = Field(max_length=1000)
-    email: EmailStr
-    password: str = Field(max_length=128)
+class UserCreate(InputModel):
+    name: str = Field(max_length=1000, examples=["Ada Lovelace"])
+    email: EmailStr = Field(examples=["ada@example.com"])
+    password: str = Field(max_length=128, examples=["Analytical1"])
     age: Optional[int] = Field(default=None, ge=0, le=150)
 
     @field_validator("name")
@@ -55,53 +54,55 @@ class UserCreate(BaseModel):
         return strong_password(value)
 
 
-class UserSelfUpdate(BaseModel):
-    """PATCH /users/me: any of these; a new password needs the current one."""
+class UserSelfUpdate(InputModel):
+    """PATCH /users/me: any of these; a new password needs the current one. Leaving a field
+    out keeps it; only age may be cleared with null (name is NOT NULL)."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    name: Optional[str] = Field(default=None, max_length=1000)
-    age: Optional[int] = Field(default=None, ge=0, le=150)
-    password: Optional[str] = Field(default=None, max_length=128)
-    current_password: Optional[str] = Field(default=None, max_length=128)
+    name: str | MISSING = Field(default=MISSING, max_length=1000)
+    age: Optional[int] | MISSING = Field(default=MISSING, ge=0, le=150)
+    password: str | MISSING = Field(default=MISSING, max_length=128)
+    current_password: str | MISSING = Field(default=MISSING, max_length=128)
 
     @field_validator("name")
     @classmethod
-    def _name(cls, value: Optional[str]) -> Optional[str]:
-        return None if value is None else clean_name(value)
+    def _name(cls, value: str) -> str:
+        return clean_name(value)
 
     @field_validator("password")
     @classmethod
-    def _password(cls, value: Optional[str]) -> Optional[str]:
-        return None if value is None else strong_password(value)
+    def _password(cls, value: str) -> str:
+        return strong_password(value)
 
     @model_validator(mode="after")
     def _current_password_with_new_one(self) -> "UserSelfUpdate":
-        if self.password is not None and not self.current_password:
+        given = self.model_fields_set
+        if "password" in given and ("current_password" not in given or not self.current_password):
             raise ValueError("current_password is required to change the password")
-        if not self.model_fields_set - {"current_password"}:
+        if not given - {"current_password"}:
             raise ValueError("nothing to update")
         return self
 
+    def profile_changes(self) -> dict[str, Any]:
+        """The profile columns to set (name, age), only those given."""
+        return self.model_dump(include={"name", "age"}, exclude_unset=True)
 
-class AdminUserUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
-    role: Optional[Role] = None
-    is_active: Optional[bool] = None
+class AdminUserUpdate(InputModel):
+    role: Role | MISSING = MISSING
+    is_active: bool | MISSING = MISSING
 
     @model_validator(mode="after")
     def _something(self) -> "AdminUserUpdate":
-        if self.role is None and self.is_active is None:
+        if not self.model_fields_set:
             raise ValueError("give role, is_active or both")
         return self
 
 
-class UserFilter(BaseModel):
+class UserFilter(QueryModel):
     """GET /admin/users query: pagination and filters."""
 
     limit: int = Field(default=20, ge=1, le=100)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=2**63 - 1)
     role: Optional[Role] = None
     is_active: Optional[bool] = None
     q: Optional[str] = Field(default=None, max_length=100, description="part of name or email")

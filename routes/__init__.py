@@ -1,11 +1,16 @@
-"""URL -> endpoint wiring only: paths, methods, tags, documentation. No logic."""
+"""Every route the app serves, declared once each in this package's modules (a list named
+ROUTES in each: method, path, endpoint, access, rate-limit class, OpenAPI facts; web/route.py
+says what each fact means). Declarations only, no logic: a new routes/<resource>.py is picked
+up without editing any other file."""
 
-from velithon.routing import Router
+import importlib
+import pkgutil
 
-from routes.admin import router as admin_router
-from routes.auth import router as auth_router
-from routes.health import router as health_router
-from routes.pages import router as pages_router
-from routes.users import router as users_router
+from web.route import Route
 
-ROUTERS: list[Router] = [health_router, pages_router, users_router, auth_router, admin_router]
+
+def declared_routes() -> list[Route]:
+    routes: list[Route] = []
+    for module in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        routes.extend(importlib.import_module(f"{__name__}.{module.name}").ROUTES)
+    return routes

@@ -1,20 +1,23 @@
-from velithon.routing import Router
-
 from endpoints import auth
-from models.auth import TokenPair
+from models.auth import LOGIN_BODY, REFRESH_BODY, TokenPair
+from web.route import Route
 
-router = Router()
-router.add_api_route(
-    "/auth/login", auth.login, methods=["POST"], tags=["auth"],
-    summary="Log in with email and password (JSON, or the OAuth2 password form)",
-    response_model=TokenPair,
-)  # fmt: skip
-router.add_api_route(
-    "/auth/refresh", auth.refresh, methods=["POST"], tags=["auth"],
-    summary="Trade a refresh token (body or cookie) for a new pair; reuse ends the session",
-    response_model=TokenPair,
-)  # fmt: skip
-router.add_api_route(
-    "/auth/logout", auth.logout, methods=["POST"], tags=["auth"],
-    summary="End this session: its refresh tokens and this access token stop working",
-)  # fmt: skip
+ROUTES = [
+    Route(
+        "POST", "/auth/login", auth.login, access="public", rate_limit="login",
+        summary="Log in with email and password (JSON, or the OAuth2 password form)",
+        tags=("auth",), response=TokenPair, request_body=LOGIN_BODY,
+        errors={401: "Wrong email or password"},
+    ),
+    Route(
+        "POST", "/auth/refresh", auth.refresh, access="public",
+        summary="Trade a refresh token (body or cookie) for a new pair; reuse ends the session",
+        tags=("auth",), response=TokenPair, request_body=REFRESH_BODY,
+        errors={401: "Missing, expired, revoked or reused refresh token"},
+    ),
+    Route(
+        "POST", "/auth/logout", auth.logout, status=204,
+        summary="End this session: its refresh tokens and this access token stop working",
+        tags=("auth",),
+    ),
+]  # fmt: skip

@@ -1,10 +1,11 @@
-from velithon.routing import Router
-
 from endpoints import metrics
+from web.route import Route
 
-# Included by main.py only when METRICS_ENABLED is true.
-router = Router()
-router.add_api_route(
-    "/metrics", metrics.metrics, methods=["GET"], tags=["observability"],
-    summary="Prometheus metrics (allowed networks, and the token when one is set)",
-)  # fmt: skip
+ROUTES = [
+    Route(
+        "GET", "/metrics", metrics.metrics, access="public", rate_limit="exempt",
+        summary="Prometheus metrics (allowed networks, and the token when one is set)",
+        tags=("observability",), media_type="text/plain", enabled_by="metrics_enabled",
+        errors={403: "Not from an allowed network, or without the token"},
+    ),
+]  # fmt: skip

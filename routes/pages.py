@@ -1,6 +1,10 @@
-from velithon.routing import Router
-
 from endpoints import pages
+from web.route import Route
 
-router = Router()
-router.add_api_route("/", pages.home, methods=["GET"], tags=["pages"], include_in_schema=False)
+ROUTES = [
+    Route("GET", "/", pages.home, access="public", media_type="text/html", in_schema=False),
+    Route(
+        "GET", "/favicon.ico", pages.favicon, access="public", rate_limit="exempt",
+        media_type="image/x-icon", in_schema=False, log_level="debug",
+    ),
+]  # fmt: skip

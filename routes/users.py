@@ -1,23 +1,26 @@
-from velithon.routing import Router
-
 from endpoints import users
 from models.user import UserOut
+from web.route import Route
 
-router = Router()
-router.add_api_route(
-    "/users", users.signup, methods=["POST"], tags=["users"], summary="Sign up",
-    response_model=UserOut,
-)  # fmt: skip
-router.add_api_route(
-    "/users/me", users.read_me, methods=["GET"], tags=["users"], summary="Your account",
-    response_model=UserOut,
-)  # fmt: skip
-router.add_api_route(
-    "/users/me", users.update_me, methods=["PATCH"], tags=["users"],
-    summary="Change your name, age or password (a new password ends your other sessions)",
-    response_model=UserOut,
-)  # fmt: skip
-router.add_api_route(
-    "/users/{user_id}", users.read_user, methods=["GET"], tags=["users"],
-    summary="A user's account (yourself, or anyone for admins)", response_model=UserOut,
-)  # fmt: skip
+ROUTES = [
+    Route(
+        "POST", "/users", users.signup, access="public", rate_limit="signup",
+        summary="Sign up", tags=("users",), status=201, response=UserOut,
+        errors={409: "An account with this email already exists"},
+    ),
+    Route(
+        "GET", "/users/me", users.read_me,
+        summary="Your account", tags=("users",), response=UserOut,
+    ),
+    Route(
+        "PATCH", "/users/me", users.update_me,
+        summary="Change your name, age or password (a new password ends your other sessions)",
+        tags=("users",), response=UserOut,
+    ),
+    Route(
+        "GET", "/users/{user_id}", users.read_user,
+        summary="A user's account (yourself, or anyone for admins)", tags=("users",),
+        response=UserOut,
+        errors={403: "Another user's account (admins only)", 404: "No such user"},
+    ),
+]  # fmt: skip

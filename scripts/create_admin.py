@@ -15,9 +15,8 @@ import sys
 from pydantic import ValidationError
 
 from config import get_settings
-from containers import build_database, build_passwords
+from containers import container
 from models.user import UserCreate
-from services.user_service import UserService
 
 
 def read_password() -> str:
@@ -31,11 +30,10 @@ def read_password() -> str:
 
 
 async def create_or_promote(email: str, name: str) -> str:
-    get_settings()  # a clear message on a bad configuration, before connecting
-    database = build_database()
-    await database.connect()
+    container.apply_overrides(get_settings())  # a bad configuration stops here, named
+    await container.open()
     try:
-        users = UserService(database, build_passwords())
+        users = container.get(container.users)
         existing = await users.find_by_email(email)
         if existing is not None:
             await users.set_role_and_status(existing.id, "admin", True)
@@ -51,7 +49,7 @@ async def create_or_promote(email: str, name: str) -> str:
         user = await users.create(data, role="admin")
         return f"Created admin {user.email} (id {user.id})."
     finally:
-        await database.close()
+        await container.close()
 
 
 def main() -> None:

@@ -16,9 +16,7 @@ from granian import Granian
 from granian.constants import Interfaces, Loops
 
 from config import get_settings
-from middleware.logging import stdlib_logging_config
-
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+from observability.logs import stdlib_logging_config
 
 
 def reset_metrics_dir() -> None:
@@ -47,8 +45,6 @@ def main(target: str = "main:app") -> None:
         # Velithon's default loop (rloop) leaks memory under asyncpg load and has 300-500 ms
         # p99 on Redis reads on small machines; uvloop does not (docs/velithon-quirks.md).
         loop=Loops.uvloop,
-        static_path_route=["/static"],
-        static_path_mount=[STATIC_DIR],
         respawn_failed_workers=True,
         log_dictconfig=stdlib_logging_config(settings),
     ).serve()

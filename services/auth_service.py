@@ -1,30 +1,37 @@
-"""Login, refresh-token rotation with reuse detection, logout, session revocation.
+"""Login, refresh-token rotation with reuse detection, logout.
 
-A login starts a session: a family of refresh tokens. Each refresh marks the presented token
-used and issues the next one of the family. A used token presented again means it leaked: the
-whole family is revoked, in PostgreSQL (no more refreshes) and in Redis (its access tokens stop
-working on every worker at once). Refresh tokens are random; only their SHA-256 is stored.
+Each refresh marks the presented token used and issues the next one of its session. A used
+token presented again means it leaked: the whole session is revoked, in PostgreSQL (no more
+refreshes) and in Redis (its access tokens stop working on every worker at once). Sessions
+and the denylist: services/session_service.py.
+
+Races are settled by row locks in PostgreSQL: a login reads its user row FOR SHARE and starts
+the session only if the password hash it verified is still the stored one and the account is
+active, so it cannot slip past a concurrent password change, role change or deactivation;
+a refresh locks its token and its session, so it cannot slip past a concurrent logout.
 """
 
-import hashlib
-import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Optional
-
-import asyncpg
+from datetime import UTC, datetime
 
 from config import Settings
 from models.auth import TokenPair
 from services.database_service import DatabaseService
 from services.errors import AuthenticationError
 from services.password_service import PasswordService
+from services.session_service import SessionService, token_digest
 from services.token_service import Principal, TokenService
 from services.user_service import UserService
 
 BAD_CREDENTIALS = "The email or password is wrong."
 BAD_REFRESH = "The refresh token is not valid."
+LOCK_USER = "SELECT role, is_active, password_hash FROM users WHERE id = $1 FOR SHARE"
+LOCK_REFRESH_ROW = (
+    "SELECT t.id, t.session_id, t.expires_at, t.used_at, s.revoked_at, s.user_id, u.role, "
+    "u.is_active FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id "
+    "JOIN users u ON u.id = s.user_id WHERE t.token_hash = $1 FOR UPDATE OF t, s FOR SHARE OF u"
+)
 
 
 @dataclass(frozen=True)
@@ -36,10 +43,6 @@ class RefreshCookie:
     secure: bool
 
 
-def _digest(token: str) -> bytes:
-    return hashlib.sha256(token.encode()).digest()
-
-
 class AuthService:
     def __init__(
         self,
@@ -48,17 +51,18 @@ class AuthService:
         users: UserService,
         passwords: PasswordService,
         tokens: TokenService,
+        sessions: SessionService,
     ) -> None:
-        self._refresh_lifetime = timedelta(days=settings.refresh_token_days)
         self.cookie = RefreshCookie(
             name=settings.refresh_cookie_name,
-            max_age=int(self._refresh_lifetime.total_seconds()),
+            max_age=int(sessions.refresh_lifetime.total_seconds()),
             secure=settings.secure_cookies,
         )
         self._db = database
         self._users = users
         self._passwords = passwords
         self._tokens = tokens
+        self._sessions = sessions
 
     async def login(self, email: str, password: str) -> TokenPair:
         user = await self._users.find_by_email(email)
@@ -66,81 +70,54 @@ class AuthService:
         valid = await self._passwords.verify(user.password_hash if user else None, password)
         if user is None or not valid or not user.is_active:
             raise AuthenticationError(BAD_CREDENTIALS)
+        upgraded = None
         if self._passwords.needs_rehash(user.password_hash):
             upgraded = await self._passwords.hash_password(password)
-            await self._users.set_password_hash(user.id, upgraded)
-        async with self._db.connection() as conn:
-            return await self._issue(conn, user.id, user.role, str(uuid.uuid4()))
+        async with self._db.transaction() as conn:
+            current = await conn.fetchrow(LOCK_USER, user.id)
+            if (
+                current is None
+                or not current["is_active"]
+                or current["password_hash"] != user.password_hash
+            ):
+                raise AuthenticationError(BAD_CREDENTIALS)
+            if upgraded is not None:
+                await conn.execute(
+                    "UPDATE users SET password_hash = $2 WHERE id = $1", user.id, upgraded
+                )
+            session_id, refresh_token = await self._sessions.start(conn, user.id)
+        return self._pair(user.id, current["role"], session_id, refresh_token)
 
     async def refresh(self, refresh_token: str) -> TokenPair:
-        reused_family = None
-        async with self._db.connection() as conn, conn.transaction():
-            row = await conn.fetchrow(
-                "SELECT t.id, t.user_id, t.family_id, t.expires_at, t.used_at, t.revoked_at, "
-                "u.role, u.is_active FROM refresh_tokens t JOIN users u ON u.id = t.user_id "
-                "WHERE t.token_hash = $1 FOR UPDATE OF t",
-                _digest(refresh_token),
-            )
+        reused = None
+        async with self._db.transaction() as conn:
+            row = await conn.fetchrow(LOCK_REFRESH_ROW, token_digest(refresh_token))
             if row is None or row["revoked_at"] is not None:
                 raise AuthenticationError(BAD_REFRESH)
+            session_id = str(row["session_id"])
             if row["used_at"] is not None:
-                reused_family = str(row["family_id"])
-                await self._revoke_families(conn, [reused_family])
+                reused = session_id
+                await self._sessions.revoke(conn, [session_id])
             elif row["expires_at"] <= datetime.now(UTC) or not row["is_active"]:
                 raise AuthenticationError(BAD_REFRESH)
             else:
                 await conn.execute(
                     "UPDATE refresh_tokens SET used_at = now() WHERE id = $1", row["id"]
                 )
-                return await self._issue(conn, row["user_id"], row["role"], str(row["family_id"]))
-        # Outside the transaction, so the revocation is committed before we answer.
-        await self._tokens.revoke_sessions([reused_family])
+                token = await self._sessions.issue_refresh_token(conn, session_id)
+                return self._pair(row["user_id"], row["role"], session_id, token)
+        # Outside the transaction, so the revocation is committed before Redis hears of it.
+        await self._sessions.publish([reused])
         raise AuthenticationError(BAD_REFRESH)
 
     async def logout(self, principal: Principal) -> None:
-        async with self._db.connection() as conn:
-            await self._revoke_families(conn, [principal.session_id])
-        await self._tokens.revoke_sessions([principal.session_id])
-        await self._tokens.revoke_token(principal)
+        async with self._db.transaction() as conn:
+            await self._sessions.revoke(conn, [principal.session_id])
+        await self._sessions.publish([principal.session_id])
 
-    async def revoke_other_sessions(self, user_id: int, keep_session: str) -> None:
-        await self._revoke_user_sessions(user_id, except_session=keep_session)
-
-    async def revoke_all_sessions(self, user_id: int) -> None:
-        await self._revoke_user_sessions(user_id, except_session=None)
-
-    async def _revoke_user_sessions(self, user_id: int, except_session: Optional[str]) -> None:
-        rows = await self._db.fetch(
-            "UPDATE refresh_tokens SET revoked_at = now() "
-            "WHERE user_id = $1 AND revoked_at IS NULL AND ($2::uuid IS NULL OR family_id <> $2) "
-            "RETURNING family_id",
-            user_id,
-            None if except_session is None else uuid.UUID(except_session),
-        )
-        await self._tokens.revoke_sessions(sorted({str(r["family_id"]) for r in rows}))
-
-    async def _issue(
-        self, conn: asyncpg.Connection, user_id: int, role: str, family_id: str
-    ) -> TokenPair:
-        refresh_token = secrets.token_urlsafe(32)
-        await conn.execute(
-            "INSERT INTO refresh_tokens (user_id, family_id, token_hash, expires_at) "
-            "VALUES ($1, $2, $3, $4)",
-            user_id,
-            uuid.UUID(family_id),
-            _digest(refresh_token),
-            datetime.now(UTC) + self._refresh_lifetime,
-        )
+    def _pair(self, user_id: int, role: str, session_id: str, refresh_token: str) -> TokenPair:
         return TokenPair(
-            access_token=self._tokens.issue(user_id, role, family_id),
+            access_token=self._tokens.issue(user_id, role, str(uuid.UUID(session_id))),
             refresh_token=refresh_token,
             expires_in=self._tokens.lifetime,
-        )
-
-    @staticmethod
-    async def _revoke_families(conn: asyncpg.Connection, family_ids: list[str]) -> None:
-        await conn.execute(
-            "UPDATE refresh_tokens SET revoked_at = now() "
-            "WHERE family_id = ANY($1::uuid[]) AND revoked_at IS NULL",
-            [uuid.UUID(f) for f in family_ids],
         )

@@ -23,10 +23,20 @@ class PermissionDeniedError(DomainError):
 
 
 class InvalidFieldError(DomainError):
-    def __init__(self, field: str, message: str) -> None:
+    """A value the models accepted but the domain refuses (422, naming the field)."""
+
+    def __init__(self, field: str, message: str, location: str = "body") -> None:
         super().__init__(message)
         self.field = field
+        self.location = location
 
 
 class DependencyUnavailableError(DomainError):
     """PostgreSQL or Redis could not be reached for a check that must not be skipped."""
+
+
+class RejectedValueError(InvalidFieldError):
+    """The database refused a value (NOT NULL, CHECK, out of range) that no model caught."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(field, "This value is not accepted.")

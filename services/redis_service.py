@@ -1,14 +1,83 @@
-"""The Redis client with its connection pool: one per worker, opened in a startup hook."""
+"""The Redis client with its connection pool: one per worker, opened in a startup hook.
+
+Bounded waits, so a Redis that is down or frozen costs a request at most REDIS_SOCKET_TIMEOUT:
+- connect, reply and the wait for a free connection are each bounded by the timeout, and
+  redis-py never retries a command (its default would repeat a timed-out one);
+- after a failure the client stays "open" (Breaker) for REDIS_RETRY_INTERVAL: commands fail at
+  once instead of each waiting out the timeout; the first command after it tries again, so the
+  service recovers by itself when Redis comes back.
+"""
 
 import asyncio
+import time
 from collections import deque
 from typing import Any, Optional
 
 import redis.asyncio as redis
+from redis.asyncio.client import Pipeline
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import MaxConnectionsError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from config import Settings
+
+FAILURES = (RedisConnectionError, RedisTimeoutError, OSError, TimeoutError)
+
+
+class Breaker:
+    """Fails fast for `interval` seconds after a connection failure or timeout."""
+
+    def __init__(self, interval: float) -> None:
+        self._interval = interval
+        self._open_until = 0.0
+
+    def check(self) -> None:
+        if self._open_until and time.monotonic() < self._open_until:
+            raise RedisConnectionError("Redis is unavailable (retrying shortly).")
+
+    def trip(self) -> None:
+        self._open_until = time.monotonic() + self._interval
+
+    def reset(self) -> None:
+        self._open_until = 0.0
+
+
+class GuardedPipeline(Pipeline):
+    breaker: Breaker
+
+    async def execute(self, raise_on_error: bool = True) -> list[Any]:
+        self.breaker.check()
+        try:
+            result = await super().execute(raise_on_error)
+        except FAILURES:
+            self.breaker.trip()
+            raise
+        self.breaker.reset()
+        return result
+
+
+class GuardedRedis(redis.Redis):
+    """redis-py's client, with every command and pipeline behind the Breaker."""
+
+    breaker: Breaker
+
+    async def execute_command(self, *args: Any, **options: Any) -> Any:
+        self.breaker.check()
+        try:
+            result = await super().execute_command(*args, **options)
+        except FAILURES:
+            self.breaker.trip()
+            raise
+        self.breaker.reset()
+        return result
+
+    def pipeline(self, transaction: bool = True, shard_hint: Any = None) -> GuardedPipeline:
+        pipe = GuardedPipeline(self.connection_pool, self.response_callbacks, transaction,
+                               shard_hint)  # fmt: skip
+        pipe.breaker = self.breaker
+        return pipe
 
 
 class WaitingConnectionPool(redis.ConnectionPool):
@@ -50,7 +119,7 @@ class WaitingConnectionPool(redis.ConnectionPool):
 class RedisService:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        self._client: Optional[redis.Redis] = None
+        self._client: Optional[GuardedRedis] = None
 
     async def connect(self) -> None:
         s = self._settings
@@ -60,9 +129,12 @@ class RedisService:
             timeout=s.redis_socket_timeout,
             socket_timeout=s.redis_socket_timeout,
             socket_connect_timeout=s.redis_socket_timeout,
+            retry=Retry(NoBackoff(), 0),
             decode_responses=True,
         )
-        self._client = redis.Redis(connection_pool=pool)
+        client = GuardedRedis(connection_pool=pool)
+        client.breaker = Breaker(s.redis_retry_interval)
+        self._client = client
 
     async def close(self) -> None:
         if self._client is not None:
@@ -74,7 +146,7 @@ class RedisService:
         return self._settings.redis_key_prefix + ":".join(parts)
 
     @property
-    def client(self) -> redis.Redis:
+    def client(self) -> GuardedRedis:
         if self._client is None:
             raise RuntimeError("redis client is not open (startup hook has not run)")
         return self._client

@@ -1,4 +1,8 @@
-"""Users: creation, lookup, profile changes, and the admin's list and changes."""
+"""Users: creation, lookup, the account holder's own changes, and the admin's list and changes.
+
+A change that ends sessions (a new password, a new role, deactivation) is one transaction
+with the revocation, and the denylist is told after it commits (services/session_service.py).
+"""
 
 from typing import Any, Optional
 
@@ -9,126 +13,128 @@ from models.user import Role, UserCreate, UserFilter
 from services.database_service import DatabaseService
 from services.errors import ConflictError, InvalidFieldError, NotFoundError
 from services.password_service import PasswordService
+from services.session_service import SessionService
+
+# The users table's columns, written once; every statement returns rows of this shape. The
+# statements are composed from these constants only (values are always $n parameters).
+COLUMNS = "id, email, name, password_hash, role, age, is_active, created_at, updated_at"
+INSERT = (
+    "INSERT INTO users (email, name, password_hash, age, role) "
+    "VALUES ($1, $2, $3, $4, $5) RETURNING " + COLUMNS
+)
+BY_ID = "SELECT " + COLUMNS + " FROM users WHERE id = $1"  # noqa: S608
+BY_EMAIL = "SELECT " + COLUMNS + " FROM users WHERE lower(email) = lower($1)"  # noqa: S608
+UPDATE_PROFILE = (
+    "UPDATE users SET name = CASE WHEN $2 THEN $3 ELSE name END, "  # noqa: S608
+    "age = CASE WHEN $4 THEN $5::smallint ELSE age END WHERE id = $1 RETURNING " + COLUMNS
+)
+UPDATE_ROLE_AND_STATUS = (
+    "UPDATE users SET role = COALESCE($2, role), is_active = COALESCE($3, is_active) "  # noqa: S608
+    "WHERE id = $1 RETURNING " + COLUMNS
+)
+FILTER = (
+    " WHERE ($1::text IS NULL OR role = $1) AND ($2::boolean IS NULL OR is_active = $2)"
+    " AND ($3::text IS NULL OR email ILIKE $3 OR name ILIKE $3)"
+)
+PAGE = "SELECT " + COLUMNS + ", count(*) OVER () AS total FROM users" + FILTER  # noqa: S608
+PAGE += " ORDER BY id LIMIT $4 OFFSET $5"
+COUNT = "SELECT count(*) FROM users" + FILTER  # noqa: S608
+NO_SUCH_USER = "No user with this id."
+
+
+def _user(row: Optional[asyncpg.Record]) -> UserRow:
+    if row is None:
+        raise NotFoundError(NO_SUCH_USER)
+    return UserRow.model_validate(dict(row))
 
 
 class UserService:
-    def __init__(self, database: DatabaseService, passwords: PasswordService) -> None:
+    def __init__(
+        self, database: DatabaseService, passwords: PasswordService, sessions: SessionService
+    ) -> None:
         self._db = database
         self._passwords = passwords
+        self._sessions = sessions
 
     async def create(self, data: UserCreate, role: Role = "user") -> UserRow:
         password_hash = await self._passwords.hash_password(data.password)
-        try:
-            row = await self._db.fetchrow(
-                "INSERT INTO users (email, name, password_hash, age, role) "
-                "VALUES ($1, $2, $3, $4, $5) "
-                "RETURNING id, email, name, password_hash, role, age, is_active, "
-                "created_at, updated_at",
-                data.email.lower(),
-                data.name,
-                password_hash,
-                data.age,
-                role,
-            )
-        except asyncpg.UniqueViolationError:
-            raise ConflictError("An account with this email already exists.") from None
-        return UserRow.model_validate(dict(row))  # type: ignore[arg-type]
+        async with self._db.connection() as conn:
+            try:
+                row = await conn.fetchrow(
+                    INSERT, data.email.lower(), data.name, password_hash, data.age, role
+                )
+            except asyncpg.UniqueViolationError:  # the unique index on lower(email)
+                raise ConflictError("An account with this email already exists.") from None
+        return _user(row)
 
     async def get(self, user_id: int) -> UserRow:
-        row = await self._db.fetchrow(
-            "SELECT id, email, name, password_hash, role, age, is_active, created_at, updated_at "
-            "FROM users WHERE id = $1",
-            user_id,
-        )
-        if row is None:
-            raise NotFoundError("No user with this id.")
-        return UserRow.model_validate(dict(row))
+        return _user(await self._db.fetchrow(BY_ID, user_id))
 
     async def find_by_email(self, email: str) -> Optional[UserRow]:
-        row = await self._db.fetchrow(
-            "SELECT id, email, name, password_hash, role, age, is_active, created_at, updated_at "
-            "FROM users WHERE lower(email) = lower($1)",
-            email,
-        )
-        return None if row is None else UserRow.model_validate(dict(row))
-
-    async def update_profile(self, user_id: int, changes: dict[str, Any]) -> UserRow:
-        """Set name and/or age (keys present in `changes`; age may be None to clear it)."""
-        row = await self._db.fetchrow(
-            "UPDATE users SET "
-            "name = CASE WHEN $2 THEN $3 ELSE name END, "
-            "age = CASE WHEN $4 THEN $5::smallint ELSE age END "
-            "WHERE id = $1 "
-            "RETURNING id, email, name, password_hash, role, age, is_active, "
-            "created_at, updated_at",
-            user_id,
-            "name" in changes,
-            changes.get("name"),
-            "age" in changes,
-            changes.get("age"),
-        )
-        if row is None:
-            raise NotFoundError("No user with this id.")
-        return UserRow.model_validate(dict(row))
-
-    async def change_password(self, user_id: int, current: str, new: str) -> None:
-        user = await self.get(user_id)
-        if not await self._passwords.verify(user.password_hash, current):
-            raise InvalidFieldError("current_password", "The current password is wrong.")
-        await self.set_password_hash(user_id, await self._passwords.hash_password(new))
+        row = await self._db.fetchrow(BY_EMAIL, email)
+        return None if row is None else _user(row)
 
     async def set_password_hash(self, user_id: int, password_hash: str) -> None:
         await self._db.execute(
             "UPDATE users SET password_hash = $2 WHERE id = $1", user_id, password_hash
         )
 
+    async def update_own_account(
+        self, user_id: int, session_id: str, profile: dict[str, Any],
+        password: Optional[str] = None, current_password: Optional[str] = None,
+    ) -> UserRow:  # fmt: skip
+        """Change the profile (name, age: keys present in `profile`) and, with the current
+        password, the password, which ends every other session of the user. One transaction."""
+        new_hash = old_hash = None
+        if password is not None:
+            old_hash = (await self.get(user_id)).password_hash
+            if not await self._passwords.verify(old_hash, current_password or ""):
+                raise InvalidFieldError("current_password", "The current password is wrong.")
+            new_hash = await self._passwords.hash_password(password)  # before: it takes a while
+        ended: list[str] = []
+        async with self._db.transaction() as conn:
+            if new_hash is not None:
+                changed = await conn.execute(
+                    "UPDATE users SET password_hash = $2 WHERE id = $1 AND password_hash = $3",
+                    user_id, new_hash, old_hash,
+                )  # fmt: skip
+                if changed != "UPDATE 1":
+                    raise ConflictError("The password was changed meanwhile; try again.")
+                ended = await self._sessions.revoke_for_user(conn, user_id, keep=session_id)
+            row = await conn.fetchrow(
+                UPDATE_PROFILE, user_id, "name" in profile, profile.get("name"), "age" in profile,
+                profile.get("age"),
+            )  # fmt: skip
+        await self._sessions.publish(ended)
+        return _user(row)
+
+    async def set_role_and_status(
+        self, user_id: int, role: Optional[Role], is_active: Optional[bool],
+        acting_admin: Optional[int] = None,
+    ) -> UserRow:  # fmt: skip
+        """Change a user's role and/or active flag; if either changes, every session of the
+        user ends (the tokens carry the role, and outlive a deactivation). One transaction."""
+        if acting_admin == user_id and (role == "user" or is_active is False):
+            raise InvalidFieldError("role", "Admins cannot demote or deactivate themselves.")
+        ended: list[str] = []
+        async with self._db.transaction() as conn:
+            before = _user(await conn.fetchrow(BY_ID + " FOR UPDATE", user_id))
+            after = _user(await conn.fetchrow(UPDATE_ROLE_AND_STATUS, user_id, role, is_active))
+            if (after.role, after.is_active) != (before.role, before.is_active):
+                ended = await self._sessions.revoke_for_user(conn, user_id)
+        await self._sessions.publish(ended)
+        return after
+
     async def list(self, query: UserFilter) -> tuple[list[UserRow], int]:
         pattern = None if query.q is None else f"%{_escape_like(query.q)}%"
         rows = await self._db.fetch(
-            "SELECT id, email, name, password_hash, role, age, is_active, created_at, updated_at, "
-            "count(*) OVER () AS total FROM users "
-            "WHERE ($1::text IS NULL OR role = $1) "
-            "AND ($2::boolean IS NULL OR is_active = $2) "
-            "AND ($3::text IS NULL OR email ILIKE $3 OR name ILIKE $3) "
-            "ORDER BY id LIMIT $4 OFFSET $5",
-            query.role,
-            query.is_active,
-            pattern,
-            query.limit,
-            query.offset,
+            PAGE, query.role, query.is_active, pattern, query.limit, query.offset
         )
-        total = rows[0]["total"] if rows else await self._count(query, pattern)
-        return [UserRow.model_validate(dict(r)) for r in rows], total
-
-    async def _count(self, query: UserFilter, pattern: Optional[str]) -> int:
+        if rows:
+            return [_user(r) for r in rows], rows[0]["total"]
         # A page past the end has no rows to carry the window count.
-        return int(
-            await self._db.fetchval(
-                "SELECT count(*) FROM users "
-                "WHERE ($1::text IS NULL OR role = $1) "
-                "AND ($2::boolean IS NULL OR is_active = $2) "
-                "AND ($3::text IS NULL OR email ILIKE $3 OR name ILIKE $3)",
-                query.role,
-                query.is_active,
-                pattern,
-            )
-        )
-
-    async def set_role_and_status(
-        self, user_id: int, role: Optional[Role], is_active: Optional[bool]
-    ) -> UserRow:
-        row = await self._db.fetchrow(
-            "UPDATE users SET role = COALESCE($2, role), is_active = COALESCE($3, is_active) "
-            "WHERE id = $1 "
-            "RETURNING id, email, name, password_hash, role, age, is_active, "
-            "created_at, updated_at",
-            user_id,
-            role,
-            is_active,
-        )
-        if row is None:
-            raise NotFoundError("No user with this id.")
-        return UserRow.model_validate(dict(row))
+        total = await self._db.fetchval(COUNT, query.role, query.is_active, pattern)
+        return [], int(total)
 
 
 def _escape_like(text: str) -> str:

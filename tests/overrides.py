@@ -1,7 +1,5 @@
 """Container overrides loaded inside the server through CONTAINER_OVERRIDES (the test seam)."""
 
-from velithon.di import FactoryProvider
-
 from containers import Container
 from services.health_service import HealthService
 
@@ -21,4 +19,4 @@ class AlwaysDegradedHealth(HealthService):
 
 
 def degraded_health(container: Container) -> None:
-    container.override(Container.health_service, FactoryProvider(AlwaysDegradedHealth))
+    container.override(container.health, lambda c: AlwaysDegradedHealth())

@@ -13,7 +13,7 @@ from typing import Any, Optional
 import httpx
 
 from config import Settings
-from middleware.metrics import FLUSH_INTERVAL
+from observability.metrics import FLUSH_INTERVAL
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVE = [sys.executable, "-m", "scripts.serve"]

@@ -120,7 +120,7 @@ def test_access_token_claims(server: Server, user: Account) -> None:
 
 
 def test_refresh_tokens_are_stored_only_as_hashes(db: Database, user: Account) -> None:
-    rows = db.fetch("SELECT token_hash, family_id, expires_at FROM refresh_tokens")
+    rows = db.fetch("SELECT token_hash, session_id, expires_at FROM refresh_tokens")
     assert len(rows) == 1
     assert user.refresh_token.encode() not in bytes(rows[0]["token_hash"])
     assert len(bytes(rows[0]["token_hash"])) == 32  # SHA-256

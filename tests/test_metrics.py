@@ -41,7 +41,7 @@ def test_counts_add_up_across_two_workers(start_server: StartServer) -> None:
 
     assert delta("GET", "/health/live", "200") == 12
     assert delta("GET", "/users/{user_id}", "401") == 3
-    assert delta("GET", "unmatched", "401") == 2
+    assert delta("GET", "unmatched", "404") == 2
     assert delta("GET", "/metrics", "200") == 1
     routes = {dict(labels).get("route") for (_, labels) in found}
     assert "/users/1" not in routes and "/nope" not in routes

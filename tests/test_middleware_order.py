@@ -69,10 +69,10 @@ def test_forwarded_for_is_believed_only_from_trusted_proxies(
     server: Server, start_server: StartServer
 ) -> None:
     spoofed = {"X-Forwarded-For": "203.0.113.9", "X-Request-ID": "xff-untrusted"}
-    httpx.get(server.url + "/health/live", headers=spoofed)
+    httpx.get(server.url + "/openapi.json", headers=spoofed)
     assert access_line(server, "xff-untrusted")["client_ip"] == "127.0.0.1"
     behind_proxy = start_server(TRUSTED_PROXIES="127.0.0.0/8")
     chain = {"X-Forwarded-For": "198.51.100.7, 203.0.113.9, 127.0.0.5", "X-Request-ID": "xff"}
-    httpx.get(behind_proxy.url + "/health/live", headers=chain)
+    httpx.get(behind_proxy.url + "/openapi.json", headers=chain)
     # Right to left, skipping trusted proxies: the first untrusted hop is the client.
     assert access_line(behind_proxy, "xff")["client_ip"] == "203.0.113.9"

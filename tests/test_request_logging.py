@@ -5,6 +5,7 @@ import json
 import httpx
 
 from tests.accounts import Account
+from tests.conftest import StartServer
 from tests.server import Server
 
 
@@ -19,12 +20,12 @@ def access_lines(server: Server, request_id: str) -> list[dict]:
 
 def test_valid_incoming_request_id_is_kept_and_echoed(client: httpx.Client, server: Server) -> None:
     rid = "abc-123.DEF:456"
-    response = client.get("/health/live", headers={"X-Request-ID": rid})
+    response = client.get("/openapi.json", headers={"X-Request-ID": rid})
     assert response.headers["x-request-id"] == rid
     [line] = access_lines(server, rid)
     assert line["method"] == "GET"
-    assert line["route"] == "/health/live"
-    assert line["path"] == "/health/live"
+    assert line["route"] == "/openapi.json"
+    assert line["path"] == "/openapi.json"
     assert line["status"] == 200
     assert isinstance(line["duration_ms"], float | int)
     assert line["level"] == "info"
@@ -56,14 +57,26 @@ def test_errors_carry_the_request_id_and_are_logged_once(
 
 def test_velithon_does_not_log_its_own_access_line(client: httpx.Client, server: Server) -> None:
     rid = "no-duplicate-line"
-    client.get("/health/live", headers={"X-Request-ID": rid})
+    client.get("/openapi.json", headers={"X-Request-ID": rid})
     server.wait_for_log(rid)
     assert "Processed GET" not in server.log
     assert "Failed to parse parameter" not in server.log
 
 
+def test_health_probes_are_logged_at_debug_only(
+    client: httpx.Client, server: Server, start_server: StartServer
+) -> None:
+    client.get("/health/live", headers={"X-Request-ID": "probe-at-info"})
+    client.get("/openapi.json", headers={"X-Request-ID": "after-the-probe"})
+    server.wait_for_log("after-the-probe")
+    assert "probe-at-info" not in server.log
+    debug = start_server(LOG_LEVEL="DEBUG")
+    httpx.get(debug.url + "/health/live", headers={"X-Request-ID": "probe-at-debug"})
+    debug.wait_for_log("probe-at-debug")
+
+
 def test_every_log_line_is_json(client: httpx.Client, server: Server) -> None:
-    client.get("/health", headers={"X-Request-ID": "json-only"})
+    client.get("/openapi.json", headers={"X-Request-ID": "json-only"})
     server.wait_for_log("json-only")
     app_lines = [line for line in server.log.splitlines() if not line.startswith("[INFO]")]
     for line in app_lines:  # granian's own "[INFO] ..." start-up lines aside

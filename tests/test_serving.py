@@ -75,7 +75,7 @@ def test_openapi_documents_auth_and_real_statuses(client: httpx.Client) -> None:
     assert {"bearerAuth": []} in me["get"]["security"]
     assert "security" not in spec["paths"]["/auth/login"]["post"]
     signup = spec["paths"]["/users"]["post"]["responses"]
-    assert set(signup) == {"201", "409", "422"}
+    assert set(signup) == {"201", "400", "409", "413", "415", "422", "429", "503"}
     assert "application/problem+json" in signup["409"]["content"]
     assert "204" in spec["paths"]["/auth/logout"]["post"]["responses"]
     login_body = spec["paths"]["/auth/login"]["post"]["requestBody"]["content"]
