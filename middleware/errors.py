@@ -95,7 +95,7 @@ async def _answer(scope: Scope, protocol: Protocol, exc: Exception) -> None:
         await response(scope, protocol)
     except Exception:
         # The response was already on its way (e.g. a background task failed after it).
-        log_unexpected("error_after_response", exc)
+        log_unexpected("error_after_response", exc, **_request_fields(scope))
 
 
 def problem_for(scope: Scope, exc: Exception) -> ProblemResponse:
@@ -115,5 +115,9 @@ def problem_for(scope: Scope, exc: Exception) -> ProblemResponse:
         isinstance(exc, ValueError) and str(exc).startswith(VELITHON_BODY_TOO_LARGE)
     ):
         return problem(scope, 413, "The request body is too large.")
-    log_unexpected("unhandled_exception", exc)
+    log_unexpected("unhandled_exception", exc, **_request_fields(scope))
     return problem(scope, 500, "An unexpected error occurred.")
+
+
+def _request_fields(scope: Scope) -> dict[str, str]:
+    return {"request_id": scope._request_id, "method": scope.method, "path": scope.path[:512]}

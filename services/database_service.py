@@ -4,9 +4,10 @@ Every query goes through connection() (or transaction()), which is where the dat
 failures become domain errors, so no service has to know asyncpg's exceptions:
 - the server is down, refuses, is starting or stopping, or does not answer within
   DB_ACQUIRE_TIMEOUT / DB_COMMAND_TIMEOUT: DependencyUnavailableError (503 + Retry-After);
-- it refuses a value the models let through (NOT NULL, CHECK, out-of-range data):
-  RejectedValueError (422 naming the column), logged once per interval so the model can get
-  the rule; an unexpected unique or foreign-key violation: ConflictError (409).
+- it refuses a value the models let through (NOT NULL, CHECK, too long, out of range, not
+  representable: REFUSED_VALUES): RejectedValueError (422 naming the column), logged once per
+  interval so the model can get the rule; an unexpected unique or foreign-key violation:
+  ConflictError (409). Other errors (division by zero, a bad query) stay bugs: 500.
 The server's error text is never passed on: its DETAIL quotes the row ("Failing row contains").
 """
 
@@ -31,6 +32,19 @@ UNAVAILABLE = (
     asyncpg.OperatorInterventionError,  # 57xxx: shutting down, starting up, query cancelled
     asyncpg.InsufficientResourcesError,  # 53xxx: too many connections, disk full
     asyncpg.InvalidAuthorizationSpecificationError,  # 28xxx: the password changed under us
+)
+REFUSED_VALUES = (
+    asyncpg.NotNullViolationError,  # 23502
+    asyncpg.CheckViolationError,  # 23514
+    asyncpg.StringDataRightTruncationError,  # 22001
+    asyncpg.NumericValueOutOfRangeError,  # 22003
+    asyncpg.InvalidDatetimeFormatError,  # 22007
+    asyncpg.DatetimeFieldOverflowError,  # 22008
+    asyncpg.InvalidTextRepresentationError,  # 22P02
+    asyncpg.CharacterNotInRepertoireError,  # 22021
+    asyncpg.UntranslatableCharacterError,  # 22P05
+    asyncpg.UniqueViolationError,  # 23505
+    asyncpg.ForeignKeyViolationError,  # 23503
 )
 WARN_EVERY_SECONDS = 60.0
 
@@ -74,9 +88,7 @@ class DatabaseService:
                 yield conn
         except UNAVAILABLE as exc:
             raise DependencyUnavailableError("The database is unavailable.") from exc
-        except asyncpg.IntegrityConstraintViolationError as exc:
-            raise self._rejected(exc) from exc
-        except asyncpg.DataError as exc:
+        except REFUSED_VALUES as exc:
             raise self._rejected(exc) from exc
 
     @asynccontextmanager

@@ -1,4 +1,8 @@
-"""Readiness: does each dependency answer within the configured timeout?"""
+"""Readiness: does each dependency answer within HEALTH_TIMEOUT?
+
+The answer never waits longer: a ping still running at the deadline is cancelled and left to
+finish in the background. (asyncio.wait_for would wait for the cancellation to complete, and
+on a frozen PostgreSQL that takes until the connection's own timeout.)"""
 
 import asyncio
 from collections.abc import Awaitable, Callable
@@ -33,12 +37,15 @@ class HealthService:
         }
 
     async def _check(self, name: str, ping: Callable[[], Awaitable[object]]) -> str:
-        try:
-            await asyncio.wait_for(ping(), timeout=self._settings.health_timeout)
-        except TimeoutError:
+        task = asyncio.ensure_future(ping())
+        done, _ = await asyncio.wait({task}, timeout=self._settings.health_timeout)
+        if not done:
+            task.cancel()
+            task.add_done_callback(_forget)
             log.warning("health_check_failed", dependency=name, reason="timeout")
             return "unhealthy: timeout"
-        except Exception as exc:
+        exc = task.exception()
+        if exc is not None:
             # The reason stays in the log: connection errors can name hosts and users.
             log.warning("health_check_failed", dependency=name, reason=type(exc).__name__)
             return "unhealthy: unreachable"
@@ -49,3 +56,9 @@ class HealthService:
 
     async def _ping_redis(self) -> object:
         return await self._redis.client.ping()
+
+
+def _forget(task: "asyncio.Future[object]") -> None:
+    """Retrieve a cancelled ping's outcome, so asyncio does not warn about it."""
+    if not task.cancelled():
+        task.exception()

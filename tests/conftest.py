@@ -160,10 +160,13 @@ def start_server(app_env: dict[str, str], _logs_dir: Path) -> Iterator[StartServ
     started: list[Server] = []
 
     def start(
-        command: Optional[list[str]] = None, ready_path: str = "/health/live", **env: str
+        command: Optional[list[str]] = None,
+        ready_path: str = "/health/live",
+        pipe: bool = False,
+        **env: str,
     ) -> Server:
         log_path = _logs_dir / f"extra-{uuid.uuid4().hex[:8]}.log"
-        srv = Server({**clean_environ(), **app_env, **env}, log_path, command)
+        srv = Server({**clean_environ(), **app_env, **env}, log_path, command, pipe=pipe)
         srv.start(ready_path=ready_path)
         started.append(srv)
         return srv

@@ -4,17 +4,22 @@ tests/probe_app.py only; public and not rate limited."""
 
 from typing import Annotated, Optional
 
+import structlog
 from pydantic import Field
 from velithon.params import Path
 from velithon.responses import JSONResponse
 
 from containers import Provide, container
 from models.base import InputModel
+from services.database_service import DatabaseService
 from services.redis_service import RedisService
+from services.user_service import UserService
 from web.route import Route
 
 SIDE_EFFECT_KEY = "probe:side-effects"
 LEAKY_MESSAGE = "password=hunter2 at db.internal:5432"
+ROW_SECRET = "$argon2id$v=19$m=65536,t=3,p=4$probe-secret-hash"
+log = structlog.get_logger("probe")
 
 
 class Item(InputModel):
@@ -40,6 +45,28 @@ async def write_then_fail(redis: RedisService = Provide[container.redis]) -> JSO
     raise RuntimeError(LEAKY_MESSAGE)
 
 
+async def database_secret(db: DatabaseService = Provide[container.database]) -> JSONResponse:
+    """An error whose server message carries what looks like row contents (P0001)."""
+    await db.execute(
+        f"DO $$ BEGIN RAISE EXCEPTION 'Failing row contains (%)', '{ROW_SECRET}'; END $$"
+    )
+    return JSONResponse({})
+
+
+async def null_name(
+    user_id: Annotated[int, Path()], users: UserService = Provide[container.users]
+) -> JSONResponse:
+    """What PATCH /users/me did before its model refused null: NULL into a NOT NULL column."""
+    row = await users.update_own_account(user_id, "00000000-0000-0000-0000-000000000000",
+                                         {"name": None})  # fmt: skip
+    return JSONResponse({"id": row.id})
+
+
+async def long_line(size: int = 3000) -> JSONResponse:
+    log.warning("probe_long_line", padding="x" * size)
+    return JSONResponse({"logged": size})
+
+
 def probe(method: str, path: str, endpoint: object) -> Route:
     return Route(method, path, endpoint, access="public", rate_limit="exempt")  # type: ignore[arg-type]
 
@@ -49,4 +76,7 @@ ROUTES = [
     probe("GET", "/probe/items/{item_id}", get_item),
     probe("GET", "/probe/search", search),
     probe("POST", "/probe/fail", write_then_fail),
+    probe("POST", "/probe/database-secret", database_secret),
+    probe("POST", "/probe/null-name/{user_id}", null_name),
+    probe("POST", "/probe/long-line", long_line),
 ]

@@ -6,6 +6,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any, Optional
@@ -44,8 +45,10 @@ class Server:
         log_path: Path,
         command: Optional[list[str]] = None,
         name: str = "server",
+        pipe: bool = False,
     ) -> None:
         self.name = name
+        self.pipe = pipe  # stdout through a pipe (as under a process manager), copied to the log
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
@@ -59,11 +62,16 @@ class Server:
             self.command,
             cwd=ROOT,
             env=self.env,
-            stdout=log,
+            stdout=subprocess.PIPE if self.pipe else log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: stop() reaches every worker
         )
-        log.close()
+        if self.pipe:
+            threading.Thread(
+                target=self._copy, args=(self.process.stdout, log), daemon=True
+            ).start()
+        else:
+            log.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -77,6 +85,16 @@ class Server:
             time.sleep(0.05)
         self.stop()
         raise RuntimeError(f"{self.name} not ready after {timeout}s:\n{self.log[-4000:]}")
+
+    @staticmethod
+    def _copy(source: Any, log: Any) -> None:
+        # A slow reader, as a log shipper under load: the pipe fills up and writers wait, which
+        # is when writes longer than PIPE_BUF get split and mixed with other workers' lines.
+        with log:
+            while chunk := source.read1(1024):
+                log.write(chunk)
+                log.flush()
+                time.sleep(0.0005)
 
     def stop(self) -> Optional[int]:
         if self.process is None:

@@ -1,9 +1,9 @@
 """What a client sends, read strictly. The models' own rules are in models/base.py (no NUL,
 no integer beyond int64, no unknown body fields); here, how bodies and query strings are read:
 
-- JSON bodies: Content-Type application/json (or +json) or 415; syntax errors, NaN/Infinity
-  and duplicate keys are 400; then strict JSON validation, so `true` is no integer and `"5"`
-  no number (422, per field).
+- JSON bodies: Content-Type application/json (or +json) or 415; syntax errors, NaN/Infinity,
+  duplicate keys and absurd nesting are 400; then strict JSON validation, so `true` is no
+  integer and `"5"` no number (422, per field).
 - Form and query strings: percent-decoding must give UTF-8 (400 naming the field), and a field
   is given once.
 """
@@ -103,6 +103,8 @@ def check_json_syntax(raw: bytes) -> None:
         invalid([field_error("body", exc.key, "is given more than once in one object")], 400)
     except ValueError:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         raise ProblemError(400, "The request body is not valid JSON (UTF-8).") from None
+    except RecursionError:
+        raise ProblemError(400, "The request body is nested too deeply.") from None
 
 
 async def read_json(request: Request, model: type[Model]) -> Model:
