@@ -45,6 +45,13 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["auto", "json", "console"] = "auto"
     access_log: bool = True
+    # Connection limits (granian): the listen backlog; connections each worker serves at once
+    # (further ones wait in the backlog); seconds a client may take to send its headers, also
+    # how long an idle keep-alive connection is kept; keep-alive on or off.
+    server_backlog: int = Field(default=4096, ge=128, le=65535)
+    server_max_connections: int = Field(default=8192, ge=16, le=1_000_000)
+    server_header_read_timeout: float = Field(default=10.0, ge=0.1, le=60)
+    server_keep_alive: bool = True
 
     # Database (asyncpg pool: min_size = db_pool_size, max_size = db_pool_size + db_max_overflow)
     database_url: SecretStr

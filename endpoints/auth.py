@@ -23,7 +23,7 @@ async def read_credentials(request: Request) -> LoginRequest:
     """JSON {email, password}, or the OAuth2 password form (username, password) that the
     Authorize button of /docs sends."""
     if (request.headers.get("content-type") or "").lower().startswith(FORM_TYPE):
-        form = await read_form(request)
+        form = await read_form(request, known=("username", "password", "grant_type", "scope"))
         try:
             return LoginRequest.model_validate(
                 {"email": form.get("username"), "password": form.get("password")}

@@ -29,6 +29,7 @@ from services.errors import (
     InvalidFieldError,
     NotFoundError,
     PermissionDeniedError,
+    WrongPasswordError,
 )
 from web.problems import ProblemError, ProblemResponse, problem
 from web.route import Route
@@ -108,6 +109,9 @@ def problem_for(scope: Scope, exc: Exception) -> ProblemResponse:
             return problem(scope, status, str(exc), headers=headers)
     if isinstance(exc, DependencyUnavailableError):
         return problem(scope, 503, str(exc), headers={"Retry-After": RETRY_AFTER_SECONDS})
+    if isinstance(exc, WrongPasswordError):
+        errors = [{"loc": ["body", exc.field], "msg": str(exc), "type": "value_error"}]
+        return problem(scope, 403, str(exc), errors=errors)
     if isinstance(exc, InvalidFieldError):
         errors = [{"loc": [exc.location, exc.field], "msg": str(exc), "type": "value_error"}]
         return problem(scope, 422, "The request is not valid.", errors=errors)

@@ -5,6 +5,7 @@ here hold for every field of every subclass, so a new field inherits them.
 - No integer falls outside int64, the widest integer column; a field for a narrower column
   declares its own bounds (`Field(ge=0, le=150)` for a smallint age).
 - Bodies name no unknown field (extra="forbid": a client can't slip in "role": "admin").
+- An integer is an integer whether sent as 77 or 77.0 (as JSON Schema has it); never true.
 - Absent and null are different things: in a PATCH model, `name: str | MISSING = MISSING`
   may be left out but not set to null (the column is NOT NULL); `age: Optional[int] | MISSING
   = MISSING` may be cleared. web/inputs.py validates bodies as strict JSON, so `true` is no
@@ -12,9 +13,10 @@ here hold for every field of every subclass, so a new field inherits them.
 """
 
 import re
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from email_validator import SPECIAL_USE_DOMAIN_NAMES
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
@@ -43,10 +45,59 @@ def storable(value: Any) -> Any:
     return value
 
 
+NO_NUL = "^[^\u0000]*$"
+# email-validator refuses addresses in special-use domains (a@b.test, a@localhost); the
+# schema says so, or a fuzzer's "valid" address would be refused.
+_SPECIAL = "|".join("".join(f"[{c}{c.upper()}]" for c in name) for name in SPECIAL_USE_DOMAIN_NAMES)
+Email = Annotated[
+    EmailStr,
+    Field(json_schema_extra={"pattern": f"^(?![\\s\\S]*@(?:[^@]*\\.)?(?:{_SPECIAL})$)"}),
+]
+
+
+def document_the_rules(schema: dict[str, Any]) -> None:
+    """The JSON schema says what the checks above refuse, so the OpenAPI document is exact:
+    strings get a pattern without NUL (pydantic's own patterns get a lookahead in front),
+    integers get int64 bounds unless the field declares its own."""
+    for field_schema in schema.get("properties", {}).values():
+        for variant in field_schema.get("anyOf", [field_schema]):
+            if variant.get("type") == "string" and variant.get("format", "password") == "password":
+                own = variant.get("pattern")
+                variant["pattern"] = NO_NUL if own is None else "^(?![\\s\\S]*\u0000)" + own
+            elif variant.get("type") == "integer":
+                variant.setdefault("minimum", INT64_MIN)
+                variant.setdefault("maximum", INT64_MAX)
+
+
+def integral(value: Any) -> Any:
+    """JSON Schema's "integer" is any number with a zero fraction: 77.0 is one, and strict
+    validation would refuse it. Integral floats become ints (fields of type float take ints)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [integral(item) for item in value]
+    return value
+
+
+def _json_schema_extra(schema: dict[str, Any], model: type["InputModel"]) -> None:
+    document_the_rules(schema)
+    model.cross_field_rules(schema)
+
+
 class InputModel(BaseModel):
     """Base of every model a client fills in. Subclasses inherit the checks."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_json_schema_extra)  # type: ignore[typeddict-item]
+
+    @classmethod
+    def cross_field_rules(cls, schema: dict[str, Any]) -> None:
+        """Document a model validator's rule in the schema (dependentRequired, minProperties):
+        what a model refuses, its schema must refuse too."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _integral_numbers(cls, value: Any) -> Any:
+        return integral(value)
 
     @field_validator("*", mode="after")
     @classmethod
@@ -62,4 +113,4 @@ class QueryModel(InputModel):
     """Base of query-string models: unknown parameters are ignored, as browsers and proxies
     add their own (cache busters, tracking)."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", json_schema_extra=_json_schema_extra)  # type: ignore[typeddict-item]

@@ -4,22 +4,35 @@ import re
 from datetime import datetime
 from typing import Any, Literal, Optional
 
-from pydantic import MISSING, BaseModel, EmailStr, Field, field_validator, model_validator
+from pydantic import MISSING, BaseModel, Field, field_validator, model_validator
+from pydantic.json_schema import JsonDict
 
-from models.base import InputModel, QueryModel
+from models.base import Email, InputModel, QueryModel
 from models.schemas import UserRow
 
 Role = Literal["user", "admin"]
-TAG = re.compile(r"<[^>]*>")
+# What a name may hold: no markup (it is shown in pages and e-mails) and no control characters,
+# at least one visible character. Checked by clean_name, documented by the schema pattern.
+NAME_PATTERN = r"^[^<>\x00-\x1f\x7f-\x9f]*[^\s\ufeff<>\x00-\x1f\x7f-\x9f][^<>\x00-\x1f\x7f-\x9f]*$"
+FORBIDDEN_IN_NAMES = re.compile(r"[<>\x00-\x1f\x7f-\x9f]")
+VISIBLE = re.compile(r"[^\s\ufeff<>\x00-\x1f\x7f-\x9f]")
+# Passwords: 8 to 128 characters (long enough for any passphrase, short enough that hashing is
+# no denial of service), with a lower-case and an upper-case letter and a digit.
+PASSWORD_PATTERN = r"^(?=[\s\S]*[a-z])(?=[\s\S]*[A-Z])(?=[\s\S]*[0-9])[\s\S]{8,128}$"  # noqa: S105
+
+
+NAME_SCHEMA: JsonDict = {"pattern": NAME_PATTERN}
+PASSWORD_SCHEMA: JsonDict = {"pattern": PASSWORD_PATTERN, "format": "password"}
 
 
 def clean_name(value: str) -> str:
-    value = TAG.sub("", value).strip()
-    if not value:
+    """The name without surrounding spaces; refused if it holds markup or control characters
+    (rather than silently changed) or nothing visible."""
+    if FORBIDDEN_IN_NAMES.search(value):
+        raise ValueError("Name cannot contain < > or control characters")
+    if not VISIBLE.search(value):
         raise ValueError("Name cannot be empty")
-    if len(value) > 100:
-        raise ValueError("Name too long (100 characters at most)")
-    return value
+    return value.strip()
 
 
 def strong_password(value: str) -> str:
@@ -29,18 +42,17 @@ def strong_password(value: str) -> str:
         raise ValueError("Password must contain an uppercase letter")
     if not re.search(r"[a-z]", value):
         raise ValueError("Password must contain a lowercase letter")
-    if not re.search(r"\d", value):
+    if not re.search(r"[0-9]", value):
         raise ValueError("Password must contain a digit")
     return value
 
 
-# Passwords: long enough for any passphrase, short enough that hashing is no denial of service.
-
-
 class UserCreate(InputModel):
-    name: str = Field(max_length=1000, examples=["Ada Lovelace"])
-    email: EmailStr = Field(examples=["ada@example.com"])
-    password: str = Field(max_length=128, examples=["Analytical1"])
+    name: str = Field(max_length=100, examples=["Ada Lovelace"], json_schema_extra=NAME_SCHEMA)
+    email: Email = Field(examples=["ada@example.com"])
+    password: str = Field(
+        min_length=8, max_length=128, examples=["Analytical1"], json_schema_extra=PASSWORD_SCHEMA
+    )
     age: Optional[int] = Field(default=None, ge=0, le=150)
 
     @field_validator("name")
@@ -55,13 +67,15 @@ class UserCreate(InputModel):
 
 
 class UserSelfUpdate(InputModel):
-    """PATCH /users/me: any of these; a new password needs the current one. Leaving a field
-    out keeps it; only age may be cleared with null (name is NOT NULL)."""
+    """PATCH /users/me: any of these (none: nothing changes); a new password needs the current
+    one. Leaving a field out keeps it; only age may be cleared with null (name is NOT NULL)."""
 
-    name: str | MISSING = Field(default=MISSING, max_length=1000)
+    name: str | MISSING = Field(default=MISSING, max_length=100, json_schema_extra=NAME_SCHEMA)
     age: Optional[int] | MISSING = Field(default=MISSING, ge=0, le=150)
-    password: str | MISSING = Field(default=MISSING, max_length=128)
-    current_password: str | MISSING = Field(default=MISSING, max_length=128)
+    password: str | MISSING = Field(
+        default=MISSING, min_length=8, max_length=128, json_schema_extra=PASSWORD_SCHEMA
+    )
+    current_password: str | MISSING = Field(default=MISSING, min_length=1, max_length=128)
 
     @field_validator("name")
     @classmethod
@@ -75,12 +89,13 @@ class UserSelfUpdate(InputModel):
 
     @model_validator(mode="after")
     def _current_password_with_new_one(self) -> "UserSelfUpdate":
-        given = self.model_fields_set
-        if "password" in given and ("current_password" not in given or not self.current_password):
+        if "password" in self.model_fields_set and "current_password" not in self.model_fields_set:
             raise ValueError("current_password is required to change the password")
-        if not given - {"current_password"}:
-            raise ValueError("nothing to update")
         return self
+
+    @classmethod
+    def cross_field_rules(cls, schema: dict[str, Any]) -> None:
+        schema["dependentRequired"] = {"password": ["current_password"]}
 
     def profile_changes(self) -> dict[str, Any]:
         """The profile columns to set (name, age), only those given."""
@@ -96,6 +111,10 @@ class AdminUserUpdate(InputModel):
         if not self.model_fields_set:
             raise ValueError("give role, is_active or both")
         return self
+
+    @classmethod
+    def cross_field_rules(cls, schema: dict[str, Any]) -> None:
+        schema["minProperties"] = 1
 
 
 class UserFilter(QueryModel):

@@ -11,6 +11,8 @@ ROUTES = [
     Route(
         "PATCH", "/admin/users/{user_id}", admin.update_user, access="admin",
         summary="Change a user's role or active flag (ends their sessions)", tags=("admin",),
-        response=UserOut, errors={404: "No such user"},
+        response=UserOut,
+        errors={403: "Not an admin, or an admin demoting or deactivating themselves",
+                404: "No such user"},
     ),
 ]  # fmt: skip

@@ -16,6 +16,7 @@ ROUTES = [
         "PATCH", "/users/me", users.update_me,
         summary="Change your name, age or password (a new password ends your other sessions)",
         tags=("users",), response=UserOut,
+        errors={403: "current_password is wrong", 409: "The password was changed meanwhile"},
     ),
     Route(
         "GET", "/users/{user_id}", users.read_user,

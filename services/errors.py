@@ -31,6 +31,14 @@ class InvalidFieldError(DomainError):
         self.location = location
 
 
+class WrongPasswordError(DomainError):
+    """A password given to confirm a change is not the account's (403, naming the field)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 class DependencyUnavailableError(DomainError):
     """PostgreSQL or Redis could not be reached for a check that must not be skipped."""
 

@@ -11,7 +11,12 @@ import asyncpg
 from models.schemas import UserRow
 from models.user import Role, UserCreate, UserFilter
 from services.database_service import DatabaseService
-from services.errors import ConflictError, InvalidFieldError, NotFoundError
+from services.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    WrongPasswordError,
+)
 from services.password_service import PasswordService
 from services.session_service import SessionService
 
@@ -85,11 +90,13 @@ class UserService:
     ) -> UserRow:  # fmt: skip
         """Change the profile (name, age: keys present in `profile`) and, with the current
         password, the password, which ends every other session of the user. One transaction."""
+        if not profile and password is None:
+            return await self.get(user_id)  # nothing to change, and updated_at stays
         new_hash = old_hash = None
         if password is not None:
             old_hash = (await self.get(user_id)).password_hash
             if not await self._passwords.verify(old_hash, current_password or ""):
-                raise InvalidFieldError("current_password", "The current password is wrong.")
+                raise WrongPasswordError("current_password", "The current password is wrong.")
             new_hash = await self._passwords.hash_password(password)  # before: it takes a while
         ended: list[str] = []
         async with self._db.transaction() as conn:
@@ -115,7 +122,7 @@ class UserService:
         """Change a user's role and/or active flag; if either changes, every session of the
         user ends (the tokens carry the role, and outlive a deactivation). One transaction."""
         if acting_admin == user_id and (role == "user" or is_active is False):
-            raise InvalidFieldError("role", "Admins cannot demote or deactivate themselves.")
+            raise PermissionDeniedError("Admins cannot demote or deactivate themselves.")
         ended: list[str] = []
         async with self._db.transaction() as conn:
             before = _user(await conn.fetchrow(BY_ID + " FOR UPDATE", user_id))

@@ -2,11 +2,13 @@
 parameter, a query parameter, and a handler that writes then raises. Served by
 tests/probe_app.py only; public and not rate limited."""
 
+import asyncio
 from typing import Annotated, Optional
 
 import structlog
 from pydantic import Field
 from velithon.params import Path
+from velithon.requests import Request
 from velithon.responses import JSONResponse
 
 from containers import Provide, container
@@ -62,6 +64,22 @@ async def null_name(
     return JSONResponse({"id": row.id})
 
 
+STARTED_KEY = "probe:started"
+
+
+async def slow(
+    request: Request,
+    ms: int = 500,
+    db: DatabaseService = Provide[container.database],
+    redis: RedisService = Provide[container.redis],
+) -> JSONResponse:
+    """Notes its request id as started, sleeps, then asks PostgreSQL: a request in flight when
+    the server is told to stop."""
+    await redis.client.sadd(redis.key(STARTED_KEY), request.headers.get("x-request-id") or "")
+    await asyncio.sleep(ms / 1000)
+    return JSONResponse({"slept_ms": ms, "database": await db.fetchval("SELECT 1")})
+
+
 async def long_line(size: int = 3000) -> JSONResponse:
     log.warning("probe_long_line", padding="x" * size)
     return JSONResponse({"logged": size})
@@ -79,4 +97,5 @@ ROUTES = [
     probe("POST", "/probe/database-secret", database_secret),
     probe("POST", "/probe/null-name/{user_id}", null_name),
     probe("POST", "/probe/long-line", long_line),
+    probe("GET", "/probe/slow", slow),
 ]

@@ -135,12 +135,13 @@ def _handler(binding: Binding, container: Container) -> Handler:
     path_names, query_names = binding.path_names, binding.query_names
     scalars, query_model, body_model = binding.scalars, binding.query_model, binding.body_model
     reads_query = bool(query_names) or query_model is not None
+    known = {*query_names, *(query_model[1].model_fields if query_model else ())}
     dependencies, services = binding.dependencies, binding.services
     request_name = binding.request_name
 
     async def handle(request: Request) -> Response:
         kwargs: dict[str, Any] = {}
-        query = _query(request) if reads_query else {}
+        query = _query(request, known) if reads_query else {}
         if scalars is not None:
             values = {name: query[name] for name in query_names if name in query}
             values.update((name, request.path_params.get(name)) for name in path_names)
@@ -169,9 +170,9 @@ def _handler(binding: Binding, container: Container) -> Handler:
     return handle
 
 
-def _query(request: Request) -> dict[str, str]:
+def _query(request: Request, known: set[str]) -> dict[str, str]:
     text = request.scope.query_string
-    return parse_urlencoded(text, "query") if text else {}
+    return parse_urlencoded(text, "query", known) if text else {}
 
 
 def _located(exc: ValidationError, path_names: tuple[str, ...]) -> list[dict[str, Any]]:

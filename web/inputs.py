@@ -10,8 +10,8 @@ no integer beyond int64, no unknown body fields); here, how bodies and query str
 
 import json
 import re
-from collections.abc import Iterable
-from typing import Any, NoReturn, TypeVar
+from collections.abc import Collection, Iterable
+from typing import Any, NoReturn, Optional, TypeVar
 from urllib.parse import unquote_to_bytes
 
 from pydantic import BaseModel, ValidationError
@@ -41,9 +41,11 @@ def invalid(errors: list[dict[str, Any]], status: int = 422) -> NoReturn:
     raise ProblemError(status, detail, errors=errors)
 
 
-def parse_urlencoded(text: str, where: str) -> dict[str, str]:
+def parse_urlencoded(
+    text: str, where: str, known: Optional[Collection[str]] = None
+) -> dict[str, str]:
     """`a=1&b=x%20y` -> {"a": "1", "b": "x y"}; 400 naming the field when percent-decoding
-    does not give UTF-8 or a field comes twice."""
+    does not give UTF-8, or a field we read (`known`; None: all) is given twice."""
     fields: dict[str, str] = {}
     for part in text.split("&"):
         if not part:
@@ -51,9 +53,9 @@ def parse_urlencoded(text: str, where: str) -> dict[str, str]:
         raw_name, _, raw_value = part.partition("=")
         name = _decode(raw_name, where, "?")
         value = _decode(raw_value, where, name)
-        if name in fields:
+        if name in fields and (known is None or name in known):
             invalid([field_error(where, name, "given more than once")], 400)
-        fields[name] = value
+        fields.setdefault(name, value)
     return fields
 
 
@@ -124,8 +126,9 @@ async def read_json(request: Request, model: type[Model]) -> Model:
         invalid(validation_errors(exc, "body"))
 
 
-async def read_form(request: Request) -> dict[str, str]:
-    """An application/x-www-form-urlencoded body (415 for any other type)."""
+async def read_form(request: Request, known: Collection[str]) -> dict[str, str]:
+    """An application/x-www-form-urlencoded body (415 for any other type); `known`: the
+    fields the caller reads (each must come once)."""
     media_type = (request.headers.get("content-type") or "").partition(";")[0].strip().lower()
     if media_type != FORM_TYPE:
         raise ProblemError(415, f"Send the form as {FORM_TYPE}.")
@@ -134,7 +137,7 @@ async def read_form(request: Request) -> dict[str, str]:
         text = raw.decode("ascii")  # percent-encoded: anything else is not this media type
     except UnicodeDecodeError:
         raise ProblemError(400, "A form body is percent-encoded ASCII.") from None
-    return parse_urlencoded(text, "body")
+    return parse_urlencoded(text, "body", known)
 
 
 def bearer_token(authorization: str) -> str:
