@@ -6,7 +6,7 @@ PY := .venv/bin/python
 # Starts embedded PostgreSQL/Valkey for whichever of DATABASE_URL/REDIS_URL is not set.
 WITH_SERVERS := $(PY) -m scripts.devservers --data-dir .dev --
 
-.PHONY: install run migrate create-admin test lint format clean compose-smoke bench
+.PHONY: install run migrate create-admin test test-all fuzz lint format clean compose-smoke bench
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -29,8 +29,16 @@ create-admin: install
 	$(WITH_SERVERS) sh -c '$(PY) -m scripts.migrate && \
 	  exec $(PY) -m scripts.create_admin --email "$(EMAIL)" --name "$(or $(NAME),Admin)"'
 
+# The fast suite; test-all adds the slow tests (outages, load, signals, schemathesis), as CI does.
 test: install
+	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
+
+test-all: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# schemathesis over the OpenAPI document (FUZZ_EXAMPLES=200 make fuzz for a longer run).
+fuzz: install
+	$(PY) -m pytest tests/test_api_fuzz.py $(PYTEST_ARGS)
 
 lint: install
 	$(PY) -m ruff check .

@@ -61,6 +61,8 @@ def document_the_rules(schema: dict[str, Any]) -> None:
     integers get int64 bounds unless the field declares its own."""
     for field_schema in schema.get("properties", {}).values():
         for variant in field_schema.get("anyOf", [field_schema]):
+            if "enum" in variant or "const" in variant:
+                continue
             if variant.get("type") == "string" and variant.get("format", "password") == "password":
                 own = variant.get("pattern")
                 variant["pattern"] = NO_NUL if own is None else "^(?![\\s\\S]*\u0000)" + own
