@@ -6,7 +6,7 @@ PY := .venv/bin/python
 # Starts embedded PostgreSQL/Valkey for whichever of DATABASE_URL/REDIS_URL is not set.
 WITH_SERVERS := $(PY) -m scripts.devservers --data-dir .dev --
 
-.PHONY: install run migrate create-admin test test-all fuzz lint format clean compose-smoke bench
+.PHONY: install env run migrate create-admin test test-all fuzz lint format clean compose-smoke bench
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -18,6 +18,10 @@ WITH_SERVERS := $(PY) -m scripts.devservers --data-dir .dev --
 
 install: .venv/.installed
 
+# .env from .env.example with fresh secrets (never overwrites one).
+env:
+	python3 -m scripts.new_env
+
 run: install
 	$(WITH_SERVERS) sh -c '$(PY) -m scripts.migrate && exec $(PY) -m scripts.serve'
 
@@ -26,6 +30,7 @@ migrate: install
 
 # make create-admin EMAIL=you@example.com NAME="Your Name"  (asks for the password)
 create-admin: install
+	@test -n "$(EMAIL)" || { echo 'usage: make create-admin EMAIL=you@example.com [NAME="Your Name"]' >&2; exit 2; }
 	$(WITH_SERVERS) sh -c '$(PY) -m scripts.migrate && \
 	  exec $(PY) -m scripts.create_admin --email "$(EMAIL)" --name "$(or $(NAME),Admin)"'
 

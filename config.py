@@ -1,15 +1,20 @@
 """Settings: read once per process from the environment and .env, validated at start.
 
 Every field's environment variable is its name in upper case (HOST, PORT, DATABASE_URL, ...).
-.env.example documents each one.
+.env.example documents each one. A key in .env that is no setting stops the start, naming the
+closest one (DATABSE_URL: did you mean DATABASE_URL?); so does a weak secret in production.
 """
 
+import difflib
 import ipaddress
 import json
 import os
+import sys
 from functools import lru_cache
+from pathlib import Path
 from typing import Annotated, Any, Literal, Optional
 
+from dotenv import dotenv_values
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -20,6 +25,9 @@ PLACEHOLDER_SECRETS = frozenset(
         "dev-secret-key-change-me-in-production-0123456789",
         "dev-jwt-secret-change-me-in-production-0123456789",
         "change-me",
+        # the best-practices guide's .env.production
+        "your-very-secure-secret-key",
+        "your-jwt-secret-key",
     }
 )
 MIN_SECRET_LENGTH = 32
@@ -52,6 +60,10 @@ class Settings(BaseSettings):
     server_max_connections: int = Field(default=8192, ge=16, le=1_000_000)
     server_header_read_timeout: float = Field(default=10.0, ge=0.1, le=60)
     server_keep_alive: bool = True
+    # Seconds workers get to finish their requests after SIGTERM/SIGINT before they are killed.
+    server_shutdown_timeout: float = Field(default=10.0, ge=1, le=1800)
+    # Seconds the start waits for PostgreSQL and Redis to answer (a server still starting).
+    startup_wait: float = Field(default=10.0, ge=0, le=600)
 
     # Database (asyncpg pool: min_size = db_pool_size, max_size = db_pool_size + db_max_overflow)
     database_url: SecretStr
@@ -215,16 +227,72 @@ class Settings(BaseSettings):
         return self.log_format == "json"
 
 
+# Keys a .env may hold that are not the app's: compose reads them (compose.yaml), and ENV_FILE
+# and PROMETHEUS_MULTIPROC_DIR are read before the settings are.
+NOT_APP_SETTINGS = frozenset(
+    {
+        "POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB", "POSTGRES_IMAGE", "REDIS_IMAGE",
+        "PYTHON_VERSION", "APP_IMAGE", "APP_PORT", "APP_BIND", "APP_ENV_FILE",
+        "COMPOSE_PROJECT_NAME", "ENV_FILE", "PROMETHEUS_MULTIPROC_DIR",
+    }
+)  # fmt: skip
+ENVIRONMENTS = ("development", "test", "production")
+# The best-practices guide names the environment ENV (its .env.production): accepted, unless
+# ENVIRONMENT is given too, and only with one of the environments as its value (POSIX shells
+# use ENV for a file name).
+GUIDE_ENVIRONMENT = "ENV"
+
+
 class SettingsError(SystemExit):
     """Raised at start when the configuration is invalid; the message names each setting."""
 
 
+def setting_names() -> set[str]:
+    return {name.upper() for name in Settings.model_fields}
+
+
+def check_dotenv_keys(dotenv: dict[str, Optional[str]], path: str) -> None:
+    """Every key in the dotenv file must be a setting (or one that compose reads)."""
+    known = setting_names() | NOT_APP_SETTINGS | {GUIDE_ENVIRONMENT}
+    for key in dotenv:
+        name = key.upper()
+        if name in known:
+            continue
+        closest = difflib.get_close_matches(name, sorted(setting_names()), n=1, cutoff=0.6)
+        hint = f"; did you mean {closest[0]}?" if closest else " (.env.example lists them all)"
+        raise SettingsError(f"invalid configuration: {path}: {key} is not a setting{hint}")
+
+
+def warn_about_near_misses(environ: dict[str, str]) -> None:
+    """An environment variable one typo away from a setting (WORKER=4) is most likely meant
+    for it; the environment also holds everything else, so this only warns."""
+    names = setting_names()
+    for key in environ:
+        name = key.upper()
+        if name in names or name in NOT_APP_SETTINGS or len(name) < 5:
+            continue
+        closest = difflib.get_close_matches(name, sorted(names), n=1, cutoff=0.9)
+        if closest:
+            sys.stderr.write(f"warning: {key} is not a setting; did you mean {closest[0]}?\n")
+
+
+def guide_aliases(environ: dict[str, str], dotenv: dict[str, Optional[str]]) -> dict[str, Any]:
+    given = {k.upper(): v for k, v in {**dotenv, **environ}.items() if v is not None}
+    value = (given.get(GUIDE_ENVIRONMENT) or "").strip().lower()
+    if "ENVIRONMENT" not in given and value in ENVIRONMENTS:
+        return {"environment": value}
+    return {}
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
+    # ENV_FILE picks another dotenv file; ENV_FILE="" reads none (the tests use that).
+    env_file = os.environ.get("ENV_FILE", ".env") or None
+    dotenv = dotenv_values(env_file) if env_file and Path(env_file).is_file() else {}
+    check_dotenv_keys(dotenv, env_file or "")
+    warn_about_near_misses(dict(os.environ))
     try:
-        # ENV_FILE picks another dotenv file; ENV_FILE="" reads none (the tests use that).
-        env_file = os.environ.get("ENV_FILE", ".env") or None
-        return Settings(_env_file=env_file)  # type: ignore[call-arg]
+        return Settings(_env_file=env_file, **guide_aliases(dict(os.environ), dotenv))  # type: ignore[call-arg]
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc']).upper() or 'settings'}: "

@@ -4,10 +4,13 @@
     velithon run --app main:app --loop uvloop
 
 Nothing connects at import: granian forks workers from a master that imported this module,
-so pools are opened per worker in the startup hook.
+so pools are opened per worker in the startup hook. A worker that cannot start (the wrong
+event loop, a backend that cannot be reached) says why in one line and exits.
 """
 
 import asyncio
+import os
+import sys
 from collections.abc import Sequence
 
 import structlog
@@ -29,6 +32,7 @@ from observability.access_log import access_log
 from observability.logs import configure_logging, take_over_velithon_logging
 from observability.metrics import mark_worker_gone, sample_pool_forever, tallies
 from routes import declared_routes
+from services.connectivity import StartupError, check_backends
 from web import openapi
 from web.binding import bind
 from web.client_address import ClientAddress
@@ -36,6 +40,26 @@ from web.route import Route
 from web.route_table import RouteTable
 
 log = structlog.get_logger(__name__)
+SUPPORTED_LOOPS = ("uvloop", "asyncio")
+
+
+def refuse_unsupported_loop() -> str:
+    """Velithon's and granian's default loop, rloop, cannot open unix sockets (the embedded
+    servers') nor negotiate asyncpg's TLS (sslmode=prefer), and leaks memory under load."""
+    loop = type(asyncio.get_running_loop()).__module__.split(".")[0]
+    if loop not in SUPPORTED_LOOPS:
+        raise StartupError(
+            f"the event loop is {loop}, which this app cannot run on (no unix sockets, no "
+            "TLS to PostgreSQL): start it with --loop uvloop (or `make run`)"
+        )
+    return loop
+
+
+def stop_worker(exc: StartupError) -> None:
+    """Exit this worker with one line: a raising startup hook would print a traceback."""
+    sys.stderr.write(f"{exc}\n")
+    sys.stderr.flush()
+    os._exit(3)
 
 
 def create_app(settings: Settings | None = None, extra_routes: Sequence[Route] = ()) -> Velithon:
@@ -92,6 +116,11 @@ def create_app(settings: Settings | None = None, extra_routes: Sequence[Route] =
     @app.on_startup()
     async def open_resources() -> None:
         take_over_velithon_logging(settings)
+        try:
+            loop = refuse_unsupported_loop()
+            await check_backends(settings)
+        except StartupError as exc:
+            stop_worker(exc)
         container.apply_overrides(settings)
         await container.open()
         background.append(
@@ -100,7 +129,6 @@ def create_app(settings: Settings | None = None, extra_routes: Sequence[Route] =
         background.append(
             asyncio.create_task(container.get(container.sessions).reconcile_forever())
         )
-        loop = type(asyncio.get_running_loop()).__module__.split(".")[0]
         log.info("worker_started", environment=settings.environment, loop=loop)
 
     @app.on_shutdown()

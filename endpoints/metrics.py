@@ -3,7 +3,7 @@ from velithon.responses import Response
 
 from containers import Provide, container
 from services.errors import PermissionDeniedError
-from services.metrics_service import CONTENT_TYPE, MetricsService
+from services.metrics_service import MetricsService
 from web.context import current_request
 from web.inputs import bearer_token
 
@@ -16,4 +16,4 @@ async def metrics(
     token = bearer_token(request.headers.get("authorization") or "")
     if not metrics.allows(client_ip, token or None):
         raise PermissionDeniedError("Metrics are not available to this client.")
-    return Response(metrics.render(), media_type=CONTENT_TYPE)
+    return Response(metrics.render(), media_type=metrics.content_type)

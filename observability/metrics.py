@@ -1,11 +1,10 @@
 """Prometheus metric definitions (prometheus-client). Labels are bounded: the route is its template
 (or "unmatched"), the method one of the standard ones (or "OTHER").
 
-With several workers, scripts/serve.py points PROMETHEUS_MULTIPROC_DIR at an empty directory
-before they start; every worker writes its values there and /metrics adds them up
-(services/metrics_service.py). Without it (one process, e.g. `granian main:app`), the
-default in-process registry is used. Per-request values are tallied in the worker first and
-reach Prometheus within FLUSH_INTERVAL (RequestTallies).
+Every worker writes its values to files in PROMETHEUS_MULTIPROC_DIR (observability/
+multiprocess.py chooses it when the launcher did not) and /metrics adds them up (render()).
+Per-request values are tallied in the worker first and reach Prometheus within FLUSH_INTERVAL
+(RequestTallies).
 """
 
 import asyncio
@@ -14,8 +13,20 @@ import os
 from bisect import bisect_left
 from typing import Any
 
-from prometheus_client import Counter, Gauge, Histogram, multiprocess
+# isort: off
+import observability.multiprocess  # noqa: F401  (must run before prometheus_client is imported)
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 
+# isort: on
 from services.database_service import DatabaseService
 
 UNMATCHED = "unmatched"
@@ -116,3 +127,15 @@ def mark_worker_gone() -> None:
     """Drop this worker's live gauges from the multiprocess files at shutdown."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
+
+
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+
+
+def render() -> bytes:
+    """The Prometheus text of every worker of this server (or of this process alone)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return generate_latest(registry)
+    return generate_latest(REGISTRY)

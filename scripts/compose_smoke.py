@@ -108,6 +108,30 @@ def check_metrics(paths: dict[str, Any]) -> None:
     print("   /metrics served")
 
 
+def check_failing_migrate_says_why() -> None:
+    """A wrong database password: `docker compose` output carries migrate's one line, never
+    the password."""
+    wrong = "Wrong-pass-" + secrets.token_hex(4)
+    url = f"postgresql://app:{wrong}@postgres:5432/app?sslmode=disable"
+    result = subprocess.run(
+        ["docker", "compose", "-p", PROJECT, "run", "--rm", "-e", f"DATABASE_URL={url}",
+         "migrate"],
+        cwd=ROOT, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    output = result.stdout
+    expect(result.returncode != 0, f"migrate with a wrong password exited 0:\n{output}")
+    expect("DATABASE_URL:" in output and "is refused" in output, f"no reason given:\n{output}")
+    expect(wrong not in output, "the password reached the output")
+    expect("Traceback" not in output, f"a traceback:\n{output}")
+    print(f"   {output.strip().splitlines()[-1]}")
+
+
+def check_published_on_loopback_only() -> None:
+    ports = compose("port", "app", "8000", capture=True).strip()
+    expect(ports.startswith("127.0.0.1:"), f"the app is published on {ports}, not loopback")
+    print(f"   published on {ports}")
+
+
 def stop_with_sigterm() -> None:
     """`docker stop` sends SIGTERM and, after the grace period, SIGKILL (exit code 137). Unlike
     `docker kill -s TERM`, it also keeps the restart policy from starting the app again."""
@@ -152,6 +176,10 @@ def main() -> int:
             check_users(paths)
         with step("GET /metrics"):
             check_metrics(paths)
+        with step("the app is published on loopback only (APP_BIND)"):
+            check_published_on_loopback_only()
+        with step("a migrate that fails says why, without the password"):
+            check_failing_migrate_says_why()
         with step("SIGTERM stops the app gracefully"):
             stop_with_sigterm()
     except Exception:

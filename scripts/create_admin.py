@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from config import get_settings
 from containers import container
 from models.user import UserCreate
+from services.connectivity import StartupError, check_backends
 
 
 def read_password() -> str:
@@ -30,7 +31,9 @@ def read_password() -> str:
 
 
 async def create_or_promote(email: str, name: str) -> str:
-    container.apply_overrides(get_settings())  # a bad configuration stops here, named
+    settings = get_settings()  # a bad configuration stops here, named
+    await check_backends(settings)
+    container.apply_overrides(settings)
     await container.open()
     try:
         users = container.get(container.users)
@@ -57,7 +60,12 @@ def main() -> None:
     parser.add_argument("--email", required=True)
     parser.add_argument("--name", default="Admin")
     args = parser.parse_args()
-    sys.stdout.write(asyncio.run(create_or_promote(args.email, args.name)) + "\n")
+    if not args.email.strip():
+        parser.error("the admin's email is required: make create-admin EMAIL=you@example.com")
+    try:
+        sys.stdout.write(asyncio.run(create_or_promote(args.email, args.name)) + "\n")
+    except StartupError as exc:
+        raise SystemExit(str(exc)) from None
 
 
 if __name__ == "__main__":

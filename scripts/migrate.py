@@ -1,8 +1,14 @@
 """Apply the SQL migrations in migrations/ with dbmate. Applying twice is a no-op.
 
 python -m scripts.migrate            # DATABASE_URL from the environment or .env
+
+The URL reaches dbmate through its environment, never its command line (which `ps`, CI logs
+and `docker compose logs` would show, password and all). PostgreSQL is waited for first,
+up to STARTUP_WAIT, and a failure is one line (services/connectivity.py).
 """
 
+import asyncio
+import os
 import shutil
 import subprocess
 import sys
@@ -10,6 +16,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from config import get_settings
+from services.connectivity import StartupError, check_database
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -37,20 +44,34 @@ def dbmate_binary() -> str:
     return found
 
 
+class MigrationError(Exception):
+    pass
+
+
 def migrate(database_url: str, *args: str) -> None:
     command = [
         dbmate_binary(),
-        "--url",
-        dbmate_url(database_url),
+        "--env",
+        "DBMATE_DATABASE_URL",
         "--migrations-dir",
         str(MIGRATIONS_DIR),
         "--no-dump-schema",
-        "--wait",  # for a database that is still starting (compose, deploys)
-        "--wait-timeout=30s",
         *(args or ("up",)),
     ]
-    subprocess.run(command, check=True)
+    env = {**os.environ, "DBMATE_DATABASE_URL": dbmate_url(database_url)}
+    result = subprocess.run(command, env=env, check=False)
+    if result.returncode != 0:
+        raise MigrationError(f"migrate: dbmate failed (exit {result.returncode}); see above")
+
+
+def main(args: list[str]) -> None:
+    settings = get_settings()
+    try:
+        asyncio.run(check_database(settings))
+        migrate(settings.database_url.get_secret_value(), *args)
+    except (StartupError, MigrationError) as exc:
+        raise SystemExit(str(exc)) from None
 
 
 if __name__ == "__main__":
-    migrate(get_settings().database_url.get_secret_value(), *sys.argv[1:])
+    main(sys.argv[1:])

@@ -1,14 +1,18 @@
 """Start the app the one way the project serves it: granian, RSGI, uvloop.
 
-Used by `make run`, the tests, the Dockerfile and the benchmark. Host, port and worker count
-come from the settings (HOST, PORT, WORKERS). The settings are validated here, before any
-worker is forked, so a bad configuration stops the start with one clear message.
+Used by `make run`, the tests, the Dockerfile and the benchmark. Host, port, workers and the
+connection limits come from the settings (HOST, PORT, WORKERS, SERVER_*). Before any worker is
+forked it checks what would otherwise fail in every worker, and stops with one line naming the
+setting: the configuration, the port, PostgreSQL and Redis (services/connectivity.py).
 """
 
+import asyncio
 import atexit
+import errno
 import os
 import resource
 import shutil
+import socket
 import sys
 import tempfile
 from pathlib import Path
@@ -17,8 +21,9 @@ from granian import Granian
 from granian.constants import Interfaces, Loops
 from granian.http import HTTP1Settings
 
-from config import get_settings
+from config import Settings, get_settings
 from observability.logs import stdlib_logging_config
+from services.connectivity import StartupError, check_backends
 
 
 def reset_metrics_dir() -> None:
@@ -44,8 +49,27 @@ def raise_open_files_limit(wanted: int) -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
+def check_port(settings: Settings) -> None:
+    family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((settings.host, settings.port))
+        except OSError as exc:
+            reason = (
+                "is in use" if exc.errno == errno.EADDRINUSE else f"cannot be used ({exc.strerror})"
+            )
+            raise StartupError(
+                f"PORT: {settings.host}:{settings.port} {reason}; set PORT (or HOST) to another"
+            ) from None
+
+
 def main(target: str = "main:app") -> None:
     settings = get_settings()
+    try:
+        check_port(settings)
+        asyncio.run(check_backends(settings))
+    except StartupError as exc:
+        raise SystemExit(str(exc)) from None
     reset_metrics_dir()
     raise_open_files_limit(settings.server_max_connections * settings.workers + 1024)
     Granian(
@@ -54,8 +78,8 @@ def main(target: str = "main:app") -> None:
         port=settings.port,
         interface=Interfaces.RSGI,
         workers=settings.workers,
-        # Velithon's default loop (rloop) leaks memory under asyncpg load and has 300-500 ms
-        # p99 on Redis reads on small machines; uvloop does not (docs/velithon-quirks.md).
+        # Velithon's default loop (rloop) cannot open unix sockets, cannot negotiate asyncpg's
+        # TLS, and leaks memory under load; uvloop does none of that (docs/velithon-quirks.md).
         loop=Loops.uvloop,
         backlog=settings.server_backlog,
         backpressure=settings.server_max_connections,
@@ -63,6 +87,9 @@ def main(target: str = "main:app") -> None:
             header_read_timeout=int(settings.server_header_read_timeout * 1000),
             keep_alive=settings.server_keep_alive,
         ),
+        # A worker that ignores the stop signal (two signals in a row can wedge one) is killed
+        # after this long, so a shutdown never hangs.
+        workers_kill_timeout=int(settings.server_shutdown_timeout),
         respawn_failed_workers=True,
         log_dictconfig=stdlib_logging_config(settings),
     ).serve()

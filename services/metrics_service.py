@@ -2,23 +2,15 @@
 
 import hmac
 import ipaddress
-import os
 from typing import Optional
 
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    REGISTRY,
-    CollectorRegistry,
-    generate_latest,
-    multiprocess,
-)
-
 from config import Settings
-
-CONTENT_TYPE = CONTENT_TYPE_LATEST
+from observability.metrics import CONTENT_TYPE, render
 
 
 class MetricsService:
+    content_type = CONTENT_TYPE
+
     def __init__(self, settings: Settings) -> None:
         self._token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
         self._networks = [
@@ -38,8 +30,4 @@ class MetricsService:
         return bearer_token is not None and hmac.compare_digest(bearer_token, self._token)
 
     def render(self) -> bytes:
-        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-            registry = CollectorRegistry()
-            multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-            return generate_latest(registry)
-        return generate_latest(REGISTRY)
+        return render()

@@ -34,16 +34,21 @@ def _as_user() -> dict[str, Any]:
 
 
 class PrivatePostgres:
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, password: Optional[str] = None) -> None:
         self.directory = directory
         self.data = directory / "data"
         self.sockets = directory / "sockets"
+        self.password = password  # with one, connections must give it (scram-sha-256)
         self.process: Optional[subprocess.Popen[bytes]] = None
         self._user = _as_user()
 
     @property
     def url(self) -> str:
-        return f"postgresql://postgres@/postgres?host={quote(str(self.sockets))}"
+        return self.url_with(self.password)
+
+    def url_with(self, password: Optional[str]) -> str:
+        user = "postgres" if password is None else f"postgres:{quote(password)}"
+        return f"postgresql://{user}@/postgres?host={quote(str(self.sockets))}"
 
     def _hand_over(self) -> None:
         """As root, the directory goes to pgserver's user, and its parents get o+rx (the
@@ -62,9 +67,14 @@ class PrivatePostgres:
 
     def init(self) -> "PrivatePostgres":
         self.sockets.mkdir(parents=True, exist_ok=True)
+        auth = ["-A", "trust"]
+        if self.password is not None:
+            secret = self.directory / "password"
+            secret.write_text(self.password)
+            auth = ["-A", "scram-sha-256", f"--pwfile={secret}"]
         self._hand_over()
         subprocess.run(
-            [str(_pg_bin() / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust",
+            [str(_pg_bin() / "initdb"), "-D", str(self.data), "-U", "postgres", *auth,
              "--no-sync", "-E", "UTF8"],
             check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **self._user,
         )  # fmt: skip

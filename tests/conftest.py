@@ -25,6 +25,7 @@ import redis
 from scripts.devservers import embedded_postgres, embedded_redis
 from scripts.migrate import migrate
 from tests.accounts import Account, register, sign_in
+from tests.backends import PrivateRedis
 from tests.server import ROOT, Server, clean_environ
 
 EMBEDDED_DIR = ROOT / ".dev" / "test"
@@ -174,6 +175,15 @@ def start_server(app_env: dict[str, str], _logs_dir: Path) -> Iterator[StartServ
     yield start
     for srv in started:
         srv.stop()
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
+    """A Redis of this test's own, to stop under a running server (the start checks that
+    REDIS_URL answers, so a server cannot begin with a Redis that is away)."""
+    server = PrivateRedis(tmp_path / "own-redis").start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -52,7 +52,9 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
-        self.env = {**os.environ, **env, "HOST": "127.0.0.1", "PORT": str(self.port)}
+        # `env` is the whole environment (clean_environ() and the settings): nothing of this
+        # process's own leaks in, such as the metrics directory importing the app chose here.
+        self.env = {**env, "HOST": "127.0.0.1", "PORT": str(self.port)}
         self.command = [arg.replace("{port}", str(self.port)) for arg in (command or SERVE)]
         self.process: Optional[subprocess.Popen[bytes]] = None
 
@@ -127,8 +129,3 @@ class Server:
     @property
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-
-
-def unreachable_redis_url() -> str:
-    """A Redis URL on a loopback port where nothing listens."""
-    return f"redis://127.0.0.1:{free_port()}/0"

@@ -112,3 +112,78 @@ def test_wildcard_origin_with_credentials_is_refused(monkeypatch: pytest.MonkeyP
 def test_bad_networks_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ValidationError, match="trusted_proxies"):
         settings(monkeypatch, TRUSTED_PROXIES="10.0.0.0/8,not-a-network")
+
+
+def load(monkeypatch: pytest.MonkeyPatch, tmp_path: Any, dotenv: str, **env: str) -> Settings:
+    """get_settings() as the app calls it, with this .env and environment."""
+    from config import get_settings
+
+    for name in [*Settings.model_fields, "env"]:
+        monkeypatch.delenv(name.upper(), raising=False)
+    path = tmp_path / "app.env"
+    path.write_text(dotenv)
+    monkeypatch.setenv("ENV_FILE", str(path))
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    try:
+        return get_settings()
+    finally:
+        get_settings.cache_clear()
+
+
+URLS = "DATABASE_URL=postgresql://u@db/app\nREDIS_URL=redis://r:6379/0\n"
+
+
+@pytest.mark.parametrize(
+    ("line", "named", "closest"),
+    [
+        ("DATABSE_URL=postgresql://x@y/z", "DATABSE_URL", "DATABASE_URL"),
+        ("WORKER=4", "WORKER", "WORKERS"),
+        ("RATE_LIMIT_PER_MINUT=5", "RATE_LIMIT_PER_MINUT", "RATE_LIMIT_PER_MINUTE"),
+        ("rate_limit_per_minut=5", "rate_limit_per_minut", "RATE_LIMIT_PER_MINUTE"),
+    ],
+)
+def test_an_unknown_key_in_dotenv_stops_the_start_naming_the_closest_setting(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any, line: str, named: str, closest: str
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        load(monkeypatch, tmp_path, URLS + line + "\n")
+    message = str(stopped.value)
+    assert f"{named} is not a setting; did you mean {closest}?" in message
+    assert "\n" not in message
+
+
+def test_compose_keys_may_share_the_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    compose = "POSTGRES_PASSWORD=x\nAPP_PORT=8080\nAPP_BIND=0.0.0.0\nPYTHON_VERSION=3.12\n"
+    assert load(monkeypatch, tmp_path, URLS + compose).port == 8000
+
+
+def test_the_guides_env_name_works_and_production_refuses_its_secrets(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    guide = URLS + "ENV=production\nSECRET_KEY=your-very-secure-secret-key\n"
+    with pytest.raises(SystemExit, match="SECRET_KEY still has the placeholder"):
+        load(monkeypatch, tmp_path, guide)
+    strong = URLS + f"ENV=production\nSECRET_KEY={STRONG}\nJWT_SECRET=your-jwt-secret-key\n"
+    with pytest.raises(SystemExit, match="JWT_SECRET still has the placeholder"):
+        load(monkeypatch, tmp_path, strong)
+    ok = URLS + f"ENV=production\nSECRET_KEY={STRONG}\nDB_POOL_SIZE=20\nDB_MAX_OVERFLOW=40\n"
+    settings = load(monkeypatch, tmp_path, ok)
+    assert settings.environment == "production"
+    assert (settings.db_pool_size, settings.db_max_overflow) == (20, 40)
+    explicit = ok + "ENVIRONMENT=development\n"  # the template's own name wins
+    assert load(monkeypatch, tmp_path, explicit).environment == "development"
+
+
+def test_a_shells_env_variable_is_not_taken_for_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    assert load(monkeypatch, tmp_path, URLS, ENV="/root/.shrc").environment == "development"
+
+
+def test_an_environment_variable_one_typo_away_is_warned_about(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    load(monkeypatch, tmp_path, URLS, WORKER="4", HOSTNAME="box", PATH_INFO="x")
+    assert capsys.readouterr().err == "warning: WORKER is not a setting; did you mean WORKERS?\n"

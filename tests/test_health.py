@@ -5,8 +5,8 @@ from datetime import datetime
 
 import httpx
 
+from tests.backends import PrivateRedis
 from tests.conftest import Database, StartServer, with_path
-from tests.server import unreachable_redis_url
 
 
 def test_health_reports_both_dependencies(client: httpx.Client) -> None:
@@ -22,9 +22,10 @@ def test_health_reports_both_dependencies(client: httpx.Client) -> None:
 
 
 def test_redis_down_gives_503_naming_redis_while_liveness_stays_200(
-    start_server: StartServer,
+    start_server: StartServer, own_redis: PrivateRedis
 ) -> None:
-    srv = start_server(REDIS_URL=unreachable_redis_url(), HEALTH_TIMEOUT="0.5")
+    srv = start_server(REDIS_URL=own_redis.url, HEALTH_TIMEOUT="0.5")
+    own_redis.stop()
     response = httpx.get(srv.url + "/health", timeout=5)
     assert response.status_code == 503
     body = response.json()

@@ -8,8 +8,8 @@ import httpx
 from redis import Redis
 
 from tests.accounts import register
+from tests.backends import PrivateRedis
 from tests.conftest import StartServer
-from tests.server import unreachable_redis_url
 
 LIMIT = 5
 
@@ -120,8 +120,11 @@ def test_health_and_metrics_are_never_limited(start_server: StartServer) -> None
         assert "ratelimit-limit" not in httpx.get(srv.url + path).headers
 
 
-def test_redis_away_fails_open_by_default(start_server: StartServer) -> None:
-    srv = start_server(REDIS_URL=unreachable_redis_url(), RATE_LIMIT_PER_MINUTE="1")
+def test_redis_away_fails_open_by_default(
+    start_server: StartServer, own_redis: PrivateRedis
+) -> None:
+    srv = start_server(REDIS_URL=own_redis.url, RATE_LIMIT_PER_MINUTE="1")
+    own_redis.stop()
     signups = [
         httpx.post(
             srv.url + "/users",
@@ -136,8 +139,11 @@ def test_redis_away_fails_open_by_default(start_server: StartServer) -> None:
     assert "rate_limit_backend_errors_total 3.0" in metrics
 
 
-def test_redis_away_fails_closed_when_configured(start_server: StartServer) -> None:
-    srv = start_server(REDIS_URL=unreachable_redis_url(), RATE_LIMIT_FAIL_OPEN="false")
+def test_redis_away_fails_closed_when_configured(
+    start_server: StartServer, own_redis: PrivateRedis
+) -> None:
+    srv = start_server(REDIS_URL=own_redis.url, RATE_LIMIT_FAIL_OPEN="false")
+    own_redis.stop()
     response = httpx.post(srv.url + "/users", json={})
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"

@@ -1,13 +1,65 @@
-"""The ways the project starts the server all serve the app, on uvloop, with N workers."""
+"""Every documented way to start the server serves the same app, on uvloop, with N workers;
+Velithon's and granian's default loop (rloop) is refused with one line."""
 
+import subprocess
 import sys
 from pathlib import Path
 
 import httpx
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import StartServer
+from tests.accounts import register
+from tests.conftest import StartServer, clean_environ
+from tests.server import ROOT, Server, free_port
 
 VENV_BIN = Path(sys.executable).parent
+VELITHON = [str(VENV_BIN / "velithon"), "run", "--app", "main:app", "--host", "127.0.0.1",
+            "--port", "{port}", "--workers", "2"]  # fmt: skip
+GRANIAN = [str(VENV_BIN / "granian"), "--interface", "rsgi", "--host", "127.0.0.1",
+           "--port", "{port}", "--workers", "2", "main:app"]  # fmt: skip
+UVLOOP = ["--loop", "uvloop"]
+LAUNCHERS = {"velithon run": VELITHON + UVLOOP, "granian": GRANIAN[:-1] + UVLOOP + GRANIAN[-1:]}
+
+
+def live_requests(srv: Server) -> float:
+    total = 0.0
+    for family in text_string_to_metric_families(srv.metrics().text):
+        for sample in family.samples:
+            labels = sample.labels
+            if sample.name == "http_requests_total" and labels.get("route") == "/users/me":
+                total += sample.value
+    return total
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("launcher", sorted(LAUNCHERS))
+def test_each_launcher_serves_the_same_app(start_server: StartServer, launcher: str) -> None:
+    srv = start_server(LAUNCHERS[launcher])
+    static = httpx.get(srv.url + "/static/style.css")
+    assert static.status_code == 200 and static.headers["x-content-type-options"] == "nosniff"
+    account = register(srv.url)
+    for _ in range(20):  # spread over both workers
+        assert httpx.get(srv.url + "/users/me", headers=account.headers).status_code == 200
+    srv.wait_for_log("worker_started")
+    assert srv.log.count('"event":"worker_started"') == 2
+    assert live_requests(srv) == 20  # both workers' counts, whichever answers the scrape
+    assert live_requests(srv) == 20
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("launcher", ["velithon run", "granian"])
+def test_the_default_loop_is_refused_in_one_line(app_env: dict[str, str], launcher: str) -> None:
+    command = VELITHON if launcher == "velithon run" else GRANIAN
+    command = [arg.replace("{port}", str(free_port())) for arg in command]
+    result = subprocess.run(
+        command, cwd=ROOT, env={**clean_environ(), **app_env}, capture_output=True, text=True,
+        timeout=60,
+    )  # fmt: skip
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "the event loop is rloop" in output and "--loop uvloop" in output
+    assert "Traceback" not in output
 
 
 def test_workers_2_serves_from_both(start_server: StartServer) -> None:
@@ -15,24 +67,6 @@ def test_workers_2_serves_from_both(start_server: StartServer) -> None:
     assert all(httpx.get(srv.url + "/health").status_code == 200 for _ in range(20))
     log = srv.wait_for_log("worker_started")
     assert log.count('"event":"worker_started"') == 2
-
-
-def test_velithon_cli_serves_the_app(start_server: StartServer) -> None:
-    command = [
-        str(VENV_BIN / "velithon"), "run", "--app", "main:app", "--loop", "uvloop",
-        "--host", "127.0.0.1", "--port", "{port}",
-    ]  # fmt: skip
-    srv = start_server(command)
-    assert httpx.get(srv.url + "/health").json()["status"] == "healthy"
-
-
-def test_granian_cli_serves_the_app(start_server: StartServer) -> None:
-    command = [
-        str(VENV_BIN / "granian"), "--interface", "rsgi", "--loop", "uvloop",
-        "--host", "127.0.0.1", "--port", "{port}", "main:app",
-    ]  # fmt: skip
-    srv = start_server(command)
-    assert httpx.get(srv.url + "/health").json()["status"] == "healthy"
 
 
 def test_static_files_are_served(client: httpx.Client) -> None:
