@@ -31,13 +31,12 @@ from middleware.security_headers import SecurityHeadersMiddleware
 from observability.access_log import access_log
 from observability.logs import configure_logging, take_over_velithon_logging
 from observability.metrics import mark_worker_gone, sample_pool_forever, tallies
-from routes import declared_routes
 from services.connectivity import StartupError, check_backends
 from web import openapi
 from web.binding import bind
 from web.client_address import ClientAddress
 from web.route import Route
-from web.route_table import RouteTable
+from web.route_table import RouteTable, declared_routes
 
 log = structlog.get_logger(__name__)
 SUPPORTED_LOOPS = ("uvloop", "asyncio")

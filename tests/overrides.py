@@ -2,6 +2,7 @@
 
 from containers import Container
 from services.health_service import HealthService
+from services.rate_limit_service import Decision, RateLimitService
 
 
 class AlwaysDegradedHealth(HealthService):
@@ -20,3 +21,18 @@ class AlwaysDegradedHealth(HealthService):
 
 def degraded_health(container: Container) -> None:
     container.override(container.health, lambda c: AlwaysDegradedHealth())
+
+
+class NothingAllowed(RateLimitService):
+    """A limiter that refuses everything, without Redis."""
+
+    def __init__(self) -> None:
+        pass
+
+    async def hit(self, bucket: str, limit: int) -> Decision:
+        return Decision(allowed=False, limit=limit, remaining=0, reset_seconds=42)
+
+
+def strict_limiter(container: Container) -> None:
+    """Middleware get their services from the container too: this reaches the rate limiter."""
+    container.override(container.rate_limits, lambda c: NothingAllowed())

@@ -8,6 +8,8 @@ the raw path, so cardinality stays bounded). Paths are compiled with Velithon's 
 compile_path, and an exact path wins over a template, as in Velithon's router.
 """
 
+import importlib
+import pkgutil
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -67,3 +69,12 @@ class RouteTable:
         for route in self.routes:
             grouped.setdefault(route.path, []).append(route)
         return grouped
+
+
+def declared_routes(package: str = "routes") -> list[Route]:
+    """The ROUTES of every module of `package`, in module-name order."""
+    found = importlib.import_module(package)
+    routes: list[Route] = []
+    for module in sorted(pkgutil.iter_modules(found.__path__), key=lambda m: m.name):
+        routes.extend(importlib.import_module(f"{package}.{module.name}").ROUTES)
+    return routes
