@@ -30,6 +30,8 @@ COPY endpoints/ endpoints/
 COPY services/ services/
 COPY models/ models/
 COPY middleware/ middleware/
+COPY web/ web/
+COPY observability/ observability/
 COPY templates/ templates/
 COPY static/ static/
 COPY migrations/ migrations/

@@ -13,7 +13,9 @@ from velithon.exceptions import NotFoundException
 from velithon.middleware import Middleware
 from velithon.middleware.cors import CORSMiddleware
 from velithon.middleware.prometheus import PrometheusMiddleware
-from velithon.responses import JSONResponse
+from velithon.responses import FileResponse, JSONResponse
+
+from tests.canary_future import future_item
 
 
 class Greeter:
@@ -66,6 +68,19 @@ async def greet(greeter: Greeter = Provide[container.greeter]) -> JSONResponse:
 @app.post("/payload")
 async def payload(body: Payload) -> JSONResponse:
     return JSONResponse(body.model_dump())
+
+
+@app.get("/flags")
+async def flags(flag: bool = True, count: int = 0) -> JSONResponse:
+    return JSONResponse({"flag": flag, "count": str(count)})
+
+
+app.add_route("/future", future_item, methods=["GET"])
+
+
+@app.get("/file")
+async def file() -> FileResponse:
+    return FileResponse(os.path.join(os.path.dirname(__file__), "..", "static", "style.css"))
 
 
 class Thing(HTTPEndpoint):

@@ -73,9 +73,28 @@ def test_static_files_are_served(client: httpx.Client) -> None:
     response = client.get("/static/style.css")
     assert response.status_code == 200
     assert "font-family" in response.text
-    for escape in ("/static/../config.py", "/static/%2e%2e/config.py"):
+    assert response.headers["content-type"] == "text/css; charset=utf-8"
+    assert response.headers["cache-control"] == "public, max-age=3600"
+    escapes = ("/static/../config.py", "/static/%2e%2e/config.py", "/static/%2e%2e%2fmain.py",
+               "/static//etc/passwd", "/static/.hidden", "/static/", "/static/css")  # fmt: skip
+    for escape in escapes:
         response = client.get(escape)
-        assert response.status_code in (401, 404) and "BaseSettings" not in response.text
+        assert response.status_code in (404, 422), escape
+        assert "BaseSettings" not in response.text and "root:" not in response.text
+
+
+def test_static_files_have_one_etag_on_every_worker_and_answer_304(
+    start_server: StartServer,
+) -> None:
+    srv = start_server(WORKERS="2")
+    etags = {httpx.get(srv.url + "/static/style.css").headers["etag"] for _ in range(12)}
+    assert len(etags) == 1  # a content hash, not Python's per-process hash()
+    again = httpx.get(srv.url + "/static/style.css", headers={"If-None-Match": etags.pop()})
+    assert again.status_code == 304 and again.content == b""
+    favicon = httpx.get(srv.url + "/favicon.ico")
+    assert (
+        favicon.status_code == 200 and favicon.headers["content-type"] == "image/vnd.microsoft.icon"
+    )
 
 
 def test_workers_run_on_uvloop(start_server: StartServer) -> None:

@@ -56,41 +56,42 @@ def test_http_exception_becomes_empty_500_above_info(start_server: StartServer) 
 
 
 def test_unknown_path_and_method_answer_plain_text(canary: Server) -> None:
-    """Workaround: router.default and the method check in the error boundary."""
+    """Workaround: router.default and each template's guard (middleware/errors.py)."""
     assert get(canary, "/nope").headers["content-type"].startswith("text/plain")
     assert get(canary, "/greet", method="POST").headers["content-type"].startswith("text/plain")
 
 
 def test_http_endpoint_answers_unknown_method_with_400(canary: Server) -> None:
-    """Workaround: the error boundary derives Allow from the HTTPEndpoint's methods."""
+    """Workaround: routes are declared per method (web/route.py); no HTTPEndpoint classes."""
     assert get(canary, "/thing", method="DELETE").status_code == 400
 
 
 def test_invalid_body_is_400_and_malformed_json_is_500(canary: Server) -> None:
-    """Workaround: the error boundary maps these to 422 with field errors and 400."""
+    """Workaround: web/inputs.py reads bodies: 422 with field errors, 400, 415."""
     post = {"method": "POST", "headers": {"content-type": "application/json"}}
     assert get(canary, "/payload", content=b'{"x": 1}', **post).status_code == 400
     assert get(canary, "/payload", content=b"{bad", **post).status_code == 500
 
 
 def test_path_parameter_is_read_from_the_query_string(canary: Server) -> None:
-    """Workaround: every path parameter is declared Annotated[T, Path()]."""
+    """Workaround: web/binding.py reads path parameters from the path only (Path() required)."""
     assert get(canary, "/items/5?item_id=999").json() == {"item_id": 999}
 
 
 def test_query_parameter_replaces_an_injected_service(canary: Server) -> None:
-    """Workaround: containers.inject hides injected parameters from Velithon's parser."""
+    """Workaround: web/binding.py resolves Provide[...] defaults itself; the query is never
+    consulted for them."""
     assert get(canary, "/greet?greeter=x").json() == {"greeter": "'x'"}
 
 
 def test_velithon_writes_its_own_access_line(canary: Server) -> None:
-    """Workaround: middleware/logging.py raises Velithon's level above INFO."""
+    """Workaround: observability/logs.py raises Velithon's level above INFO."""
     get(canary, "/calls")
     canary.wait_for_log("Processed GET /calls")
 
 
 def test_singleton_provider_does_not_resolve_its_arguments() -> None:
-    """Workaround: containers.py builds singletons with cached zero-argument functions."""
+    """Workaround: containers.py is a container of our own (Provider builds from get())."""
 
     class Dependency:
         pass
@@ -123,20 +124,19 @@ def test_on_startup_without_parentheses_registers_nothing() -> None:
 
 
 def test_two_routes_on_one_path_leave_one_method_405(canary: Server) -> None:
-    """Workaround: the error boundary dispatches by method among a path's routes."""
+    """Workaround: install_error_boundary registers each template once, all its methods."""
     assert get(canary, "/twice", method="POST").json() == {"method": "POST"}
     assert get(canary, "/twice").status_code == 405
 
 
 def test_openapi_keeps_one_operation_per_path(canary: Server) -> None:
-    """Workaround: routes/openapi.py merges the operations of a path."""
+    """Workaround: web/openapi.py builds the document from the route declarations."""
     assert list(get(canary, "/openapi.json").json()["paths"]["/twice"]) == ["post"]
 
 
 def test_an_injected_pydantic_model_is_documented_as_query_parameters(canary: Server) -> None:
-    """Workaround: never inject Settings (or any pydantic model) into an endpoint; inject a
-    service or a dataclass (containers.AppInfo). Injected Settings would publish every
-    setting's name and default in /openapi.json, and SecretStr defaults break it (500)."""
+    """Workaround: web/binding.py resolves Provide[...] defaults before anything reads the
+    query, and web/openapi.py documents only what an endpoint reads from the request."""
     operation = get(canary, "/openapi.json").json()["paths"]["/limits"]["get"]
     assert [p["name"] for p in operation["parameters"]] == ["burst"]
 
@@ -161,3 +161,26 @@ def test_builtin_prometheus_counts_every_request_as_500(start_server: StartServe
     srv = start_server(BUILTINS, ready_path="/ping")
     get(srv, "/ping")
     assert 'path="/ping",status_code="500"' in get(srv, "/metrics").text
+
+
+def test_query_values_are_converted_without_bounds_and_any_word_is_false(canary: Server) -> None:
+    """Workaround: web/binding.py validates parameters with pydantic (int64, real booleans)."""
+    body = get(canary, f"/flags?flag=maybe&count={10**30}").json()
+    assert body == {"flag": False, "count": str(10**30)}
+
+
+def test_future_annotations_leave_parameters_unconverted(canary: Server) -> None:
+    """Workaround: web/binding.py resolves annotations (typing.get_type_hints)."""
+    assert get(canary, "/future?item_id=5").json() == {"item_id": "5"}
+
+
+def test_file_response_etag_differs_between_processes(
+    canary: Server, start_server: StartServer
+) -> None:
+    """Workaround: endpoints/static.py (a content hash as ETag, 304 on If-None-Match). Velithon
+    derives it from Python's salted hash(), so each worker and replica has its own."""
+    other = start_server(CANARY, ready_path="/calls")
+    first, second = get(canary, "/file"), get(other, "/file")
+    assert first.headers["etag"] != second.headers["etag"]
+    again = get(canary, "/file", headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 200

@@ -1,0 +1,83 @@
+"""The layers, enforced: each folder imports only what its layer may (docs/architecture.md).
+A newcomer breaking a rule gets a failing test naming the file and the import."""
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+IO_LIBRARIES = ("asyncpg", "redis", "aiofiles", "aiosmtplib", "smtplib", "psycopg")
+SQL = re.compile(r"""["'](SELECT|INSERT INTO|UPDATE \w+ SET|DELETE FROM|WITH \w+ AS)\b""")
+
+
+def imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), str(path))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def files(folder: str) -> list[Path]:
+    return sorted((ROOT / folder).glob("*.py"))
+
+
+def offending(folder: str, forbidden: tuple[str, ...], allowed: tuple[str, ...] = ()) -> list[str]:
+    bad = []
+    for path in files(folder):
+        for name in sorted(imports(path)):
+            if name.startswith(allowed):
+                continue
+            if any(name == f or name.startswith(f + ".") for f in forbidden):
+                bad.append(f"{path.relative_to(ROOT)} imports {name}")
+    return bad
+
+
+def test_endpoints_do_no_io_of_their_own() -> None:
+    """Endpoints call services; the services talk to PostgreSQL, Redis, files and mail."""
+    assert offending("endpoints", IO_LIBRARIES) == []
+    sql = [str(p.relative_to(ROOT)) for p in files("endpoints") if SQL.search(p.read_text())]
+    assert sql == []
+
+
+def test_services_know_nothing_of_http() -> None:
+    assert offending("services", ("velithon", "endpoints", "routes", "middleware", "web")) == []
+
+
+def test_models_are_only_models() -> None:
+    forbidden = ("velithon", "services", "endpoints", "routes", "middleware", "web", *IO_LIBRARIES)
+    assert offending("models", forbidden) == []
+
+
+def test_routes_only_declare() -> None:
+    for path in files("routes"):
+        for name in imports(path):
+            assert name.startswith(("endpoints", "models", "web.route")), (path.name, name)
+
+
+def test_middleware_reaches_services_through_the_container() -> None:
+    """Middleware may name domain errors, but gets service instances from the container."""
+    assert offending("middleware", ("services",), allowed=("services.errors",)) == []
+    assert offending("middleware", IO_LIBRARIES) == []
+
+
+@pytest.mark.parametrize(
+    "folder", ["routes", "endpoints", "services", "middleware", "web", "models"]
+)
+def test_nobody_uses_velithons_inject(folder: str) -> None:
+    """Velithon's @inject lets a query parameter replace a service (quirk 7): the container's
+    Provide markers are bound by web/binding.py instead (ruff's banned-api says so too)."""
+    assert offending(folder, ("velithon.di.inject",)) == []
+
+
+def test_the_image_gets_every_package_the_app_imports() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    copied = set(re.findall(r"^COPY (\w+)/ \1/$", dockerfile, re.M))
+    packages = {p.parent.name for p in ROOT.glob("*/__init__.py")} - {"tests", "bench"}
+    assert packages - copied == set(), "add COPY lines to the Dockerfile"
