@@ -155,21 +155,48 @@ def server(app_env: dict[str, str], _logs_dir: Path) -> Iterator[Server]:
     srv.stop()
 
 
+@pytest.fixture(scope="session")
+def _shared_servers() -> Iterator[dict[tuple[object, ...], Server]]:
+    servers: dict[tuple[object, ...], Server] = {}
+    yield servers
+    for srv in servers.values():
+        srv.stop()
+
+
 @pytest.fixture
-def start_server(app_env: dict[str, str], _logs_dir: Path) -> Iterator[StartServer]:
-    """Start another server for this test (other settings, workers or command)."""
+def start_server(
+    request: pytest.FixtureRequest,
+    app_env: dict[str, str],
+    _logs_dir: Path,
+    _shared_servers: dict[tuple[object, ...], Server],
+) -> Iterator[StartServer]:
+    """A server with other settings, workers or command. One server per distinct set of them
+    serves every test that asks for it (the tables and the Redis prefix are emptied between
+    tests as usual); fresh=True starts one for this test alone, stopped after it: for tests that
+    stop or signal their server, count its whole log, or need a worker's memory blank (the rate
+    limiter remembers refused buckets)."""
     started: list[Server] = []
 
     def start(
         command: Optional[list[str]] = None,
         ready_path: str = "/health/live",
         pipe: bool = False,
+        fresh: bool = False,
         **env: str,
     ) -> Server:
+        if not (command or env or pipe or fresh):
+            return request.getfixturevalue("server")  # the suite's own: the same settings
+        key = (tuple(command or ()), ready_path, tuple(sorted(env.items())))
+        shared = _shared_servers.get(key) if not (fresh or pipe) else None
+        if shared is not None and shared.process is not None and shared.process.poll() is None:
+            return shared
         log_path = _logs_dir / f"extra-{uuid.uuid4().hex[:8]}.log"
         srv = Server({**clean_environ(), **app_env, **env}, log_path, command, pipe=pipe)
         srv.start(ready_path=ready_path)
-        started.append(srv)
+        if fresh or pipe:
+            started.append(srv)
+        else:
+            _shared_servers[key] = srv
         return srv
 
     yield start

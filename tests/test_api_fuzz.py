@@ -48,7 +48,7 @@ def password_hash(db: Database, user_id: int) -> str:
 def test_schemathesis_finds_nothing_as_anyone(
     start_server: StartServer, db: Database, database_url: str, tmp_path: Path
 ) -> None:
-    srv = start_server()
+    srv = start_server(fresh=True)
     user = register(srv.url, email="ada@example.com", password="Analytical1", name="Ada")
     admin = register(srv.url, name="Admin")
     db.execute("UPDATE users SET role = 'admin' WHERE id = $1", admin.id)

@@ -1,8 +1,5 @@
 """Login, access-token claims, refresh rotation with reuse detection, logout everywhere."""
 
-import statistics
-import time
-
 import httpx
 import jwt
 
@@ -71,28 +68,6 @@ def test_bad_login_bodies_are_422_or_400(server: Server) -> None:
     assert httpx.post(url, data={"username": "a@b.c"}).status_code == 422
     bad_json = httpx.post(url, content=b"{", headers={"content-type": "application/json"})
     assert bad_json.status_code == 400
-
-
-def test_unknown_email_costs_as_much_as_a_wrong_password(
-    start_server: StartServer, db: Database
-) -> None:
-    """No user enumeration by timing: with production argon2 costs, an unknown email still
-    pays for one hash verification (against a dummy hash). Without it, it would take ~1 ms
-    against ~50 ms; the bound below only catches that difference, not noise."""
-    srv = start_server(ARGON2_TIME_COST="3", ARGON2_MEMORY_COST="65536", ARGON2_PARALLELISM="4")
-    account = register(srv.url)
-
-    def median_ms(email: str) -> float:
-        samples = []
-        for _ in range(5):
-            started = time.perf_counter()
-            assert login(srv.url, email, "Wrong-pass-1").status_code == 401
-            samples.append((time.perf_counter() - started) * 1000)
-        return statistics.median(samples)
-
-    login(srv.url, "warm-up@example.com", "x")  # builds the dummy hash once
-    known, unknown = median_ms(account.email), median_ms("nobody@example.com")
-    assert unknown > 0.4 * known, (known, unknown)
 
 
 def test_password_hash_is_upgraded_when_parameters_change(
@@ -189,7 +164,7 @@ def test_logout_holds_on_every_worker(start_server: StartServer) -> None:
 
 
 def test_logout_holds_on_another_server_process(start_server: StartServer) -> None:
-    first, second = start_server(), start_server()
+    first, second = start_server(fresh=True), start_server(fresh=True)
     account = register(first.url)
     assert me(second, account.access_token) == 200
     assert httpx.post(first.url + "/auth/logout", headers=account.headers).status_code == 204

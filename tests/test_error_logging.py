@@ -7,6 +7,7 @@ import json
 import sys
 
 import httpx
+import pytest
 
 from tests.accounts import register
 from tests.conftest import Database, StartServer
@@ -24,7 +25,7 @@ def log_events(log: str, event: str) -> list[dict]:
 
 
 def test_an_unexpected_database_error_is_logged_without_its_text(start_server: StartServer) -> None:
-    srv = start_server(PROBE)
+    srv = start_server(PROBE, fresh=True)
     ids = []
     for i in range(3):
         rid = f"db-secret-{i}"
@@ -45,7 +46,7 @@ def test_an_unexpected_database_error_is_logged_without_its_text(start_server: S
 def test_a_null_the_model_missed_is_422_and_logged_without_the_row(
     start_server: StartServer, db: Database
 ) -> None:
-    srv = start_server(PROBE)
+    srv = start_server(PROBE, fresh=True)
     account = register(srv.url)
     password_hash = db.fetchval("SELECT password_hash FROM users WHERE id = $1", account.id)
     response = httpx.post(f"{srv.url}/probe/null-name/{account.id}")
@@ -58,6 +59,7 @@ def test_a_null_the_model_missed_is_422_and_logged_without_the_row(
     assert db.fetchval("SELECT name FROM users WHERE id = $1", account.id) == "Test User"
 
 
+@pytest.mark.slow
 def test_long_lines_of_two_workers_never_interleave(start_server: StartServer) -> None:
     srv = start_server(PROBE, pipe=True, WORKERS="2")
 

@@ -24,7 +24,7 @@ def test_health_reports_both_dependencies(client: httpx.Client) -> None:
 def test_redis_down_gives_503_naming_redis_while_liveness_stays_200(
     start_server: StartServer, own_redis: PrivateRedis
 ) -> None:
-    srv = start_server(REDIS_URL=own_redis.url, HEALTH_TIMEOUT="0.5")
+    srv = start_server(REDIS_URL=own_redis.url, HEALTH_TIMEOUT="0.5", fresh=True)
     own_redis.stop()
     response = httpx.get(srv.url + "/health", timeout=5)
     assert response.status_code == 503
@@ -47,6 +47,7 @@ def test_database_down_gives_503_naming_database(
             DATABASE_URL=with_path(database_url, f"/{name}"),
             HEALTH_TIMEOUT="0.5",
             DB_POOL_SIZE="1",
+            fresh=True,
         )
         assert httpx.get(srv.url + "/health", timeout=5).status_code == 200
         # Take the database away under the running server.

@@ -63,7 +63,7 @@ def test_counts_add_up_across_two_workers(start_server: StartServer) -> None:
 
 
 def test_rate_limit_rejections_are_counted(start_server: StartServer) -> None:
-    srv = start_server(RATE_LIMIT_PER_MINUTE="1")
+    srv = start_server(RATE_LIMIT_PER_MINUTE="1", fresh=True)
     for _ in range(3):
         httpx.get(srv.url + "/users/5")
     found = samples(srv)

@@ -36,7 +36,7 @@ def access_line(server: Server, request_id: str) -> dict:
 def test_401_and_429_get_headers_request_id_metrics_and_a_log_line(
     start_server: StartServer,
 ) -> None:
-    srv = start_server(RATE_LIMIT_PER_MINUTE="1")
+    srv = start_server(RATE_LIMIT_PER_MINUTE="1", fresh=True)
     first = httpx.get(srv.url + "/users/42", headers={"X-Request-ID": "order-401"})
     second = httpx.get(srv.url + "/users/42", headers={"X-Request-ID": "order-429"})
     assert (first.status_code, second.status_code) == (401, 429)

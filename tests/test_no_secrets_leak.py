@@ -12,7 +12,7 @@ WRONG_PASSWORD = "Wrong-secret-3"
 
 
 def test_no_secret_in_logs_or_responses(start_server: StartServer, db: Database) -> None:
-    srv = start_server(LOG_LEVEL="DEBUG")
+    srv = start_server(LOG_LEVEL="DEBUG", fresh=True)
     bodies: list[tuple[str, set[str]]] = []  # (body, refresh tokens it may contain)
 
     def record(response: httpx.Response) -> httpx.Response:

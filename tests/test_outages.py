@@ -57,7 +57,7 @@ def valkey(tmp_path: Path) -> Iterator[PrivateRedis]:
 
 @pytest.fixture
 def app(start_server: StartServer, postgres: PrivatePostgres, valkey: PrivateRedis) -> Server:
-    return start_server(DATABASE_URL=postgres.url, REDIS_URL=valkey.url, **TIMEOUTS)
+    return start_server(DATABASE_URL=postgres.url, REDIS_URL=valkey.url, fresh=True, **TIMEOUTS)
 
 
 def timed(call: Callable[[], httpx.Response]) -> tuple[httpx.Response, float]:

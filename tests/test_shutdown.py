@@ -22,7 +22,7 @@ PROBE = [sys.executable, "-m", "scripts.serve", "tests.probe_app:app"]
 def test_sigterm_lets_started_requests_finish(
     start_server: StartServer, redis_client: redis.Redis, key_prefix: str
 ) -> None:
-    srv = start_server(PROBE, WORKERS="2")
+    srv = start_server(PROBE, WORKERS="2", fresh=True)
     answered: dict[str, int] = {}
     refused_after_signal: list[str] = []
     signalled = asyncio.Event()

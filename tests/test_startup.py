@@ -73,6 +73,7 @@ def test_an_unknown_host_fails_at_once(redis_url: str) -> None:
     assert SECRET not in output
 
 
+@pytest.mark.slow
 def test_a_refused_connection_is_waited_for_then_named(redis_url: str) -> None:
     port = free_port()
     url = f"postgresql://app:{SECRET}@127.0.0.1:{port}/app"
@@ -84,6 +85,7 @@ def test_a_refused_connection_is_waited_for_then_named(redis_url: str) -> None:
     )
 
 
+@pytest.mark.slow
 def test_a_database_that_comes_up_within_the_wait_is_used(
     tmp_path: Path, database_url: str, redis_url: str
 ) -> None:

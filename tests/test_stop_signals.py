@@ -23,7 +23,7 @@ def test_back_to_back_sigints_always_end_the_server(
 ) -> None:
     took = []
     for _ in range(RUNS // 2):
-        srv = start_server(WORKERS="2", SERVER_SHUTDOWN_TIMEOUT=str(GRACE))
+        srv = start_server(WORKERS="2", SERVER_SHUTDOWN_TIMEOUT=str(GRACE), fresh=True)
         process = srv.process
         assert process is not None
         started = time.monotonic()
