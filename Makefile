@@ -6,7 +6,7 @@ PY := .venv/bin/python
 # Starts embedded PostgreSQL/Valkey for whichever of DATABASE_URL/REDIS_URL is not set.
 WITH_SERVERS := $(PY) -m scripts.devservers --data-dir .dev --
 
-.PHONY: install env run migrate create-admin test test-all fuzz lint format clean compose-smoke bench
+.PHONY: install env run migrate create-admin test test-all fuzz lint format clean compose-smoke bench bench-stack
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -54,6 +54,10 @@ lint: install
 # The full stack against bare Velithon under the same load; see docs/benchmarks.md.
 bench: install
 	$(WITH_SERVERS) $(PY) -m bench.run $(BENCH_ARGS)
+
+# The app's middleware stack in one process, layer by layer (bench/stack.py).
+bench-stack: install
+	$(WITH_SERVERS) $(PY) -m bench.stack --layers $(BENCH_ARGS)
 
 # Needs a Docker API (DOCKER_HOST); see docs/deployment.md.
 compose-smoke: install

@@ -7,6 +7,7 @@ Velithon reads the raw annotations of handlers.
 """
 
 import orjson
+from velithon import Velithon
 from velithon.responses import JSONResponse
 
 from bench.common import ITEMS, PROFILE_KEY
@@ -32,4 +33,10 @@ ROUTES = [
     Route("GET", "/bench/items", items, access="public", in_schema=False),
     Route("GET", "/bench/cached-profile", cached_profile, access="public", in_schema=False),
 ]
-app = create_app(extra_routes=ROUTES)
+
+
+def create_app_for_bench() -> Velithon:
+    return create_app(extra_routes=ROUTES)
+
+
+app = create_app_for_bench()

@@ -13,6 +13,7 @@ RateLimit-Reset. When Redis can't answer, RATE_LIMIT_FAIL_OPEN decides: let requ
 
 import logging
 import time
+from contextlib import suppress
 from typing import Any, Optional
 
 from velithon.datastructures import Protocol, Scope
@@ -49,6 +50,7 @@ class RateLimitMiddleware:
         self._enabled = settings.rate_limit_enabled
         self._limits = container.get(container.rate_limits)
         self._tokens = container.get(container.tokens)
+        self._sessions = container.get(container.sessions)
         self._settings = settings
         self._default = settings.rate_limit_per_minute
         self._class_limits: dict[str, int] = {}
@@ -66,8 +68,14 @@ class RateLimitMiddleware:
             await self.app(scope, protocol)
             return
         bucket, limit = self._bucket(scope, info)
+        principal = info.principal
+        # The auth middleware will ask whether the token's session has ended: ask in this
+        # round trip (a protected route, a verified token).
+        also: list[str] = []
+        if principal is not None and route is not None and not route.public:
+            also = self._sessions.revocation_keys(principal)
         try:
-            decision = await self._limits.hit(bucket, limit)
+            decision = await self._limits.hit(bucket, limit, also)
         except DependencyUnavailableError:
             RATE_LIMIT_BACKEND_ERRORS.inc()
             self._warn()
@@ -86,6 +94,9 @@ class RateLimitMiddleware:
             ]
         )
         if decision.allowed:
+            if principal is not None and decision.also:
+                with suppress(DependencyUnavailableError):  # auth asks again, and answers 503
+                    info.revoked = await self._sessions.decide(principal, *decision.also)
             await self.app(scope, protocol)
             return
         RATE_LIMITED.labels(route_label(info)).inc()

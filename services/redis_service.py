@@ -13,8 +13,10 @@ import time
 from collections import deque
 from typing import Any, Optional
 
+import hiredis
 import redis.asyncio as redis
 from redis.asyncio.client import Pipeline
+from redis.asyncio.connection import Connection, SSLConnection, UnixDomainSocketConnection
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -80,6 +82,36 @@ class GuardedRedis(redis.Redis):
         return pipe
 
 
+class HiredisPacking:
+    """redis-py's asyncio connections pack commands in Python; its sync client uses hiredis' C
+    packer (HiredisRespSerializer). The same bytes, about 7x faster for a batch of rate-limit
+    checks (48 -> 7 us for 32, measured)."""
+
+    def pack_command(self, *args: Any) -> list[bytes]:
+        if isinstance(args[0], str) and " " in args[0]:  # "CLIENT SETINFO": words apart
+            args = (*args[0].split(), *args[1:])
+        return [hiredis.pack_command(args)]
+
+
+class HiredisConnection(HiredisPacking, Connection):
+    pass
+
+
+class HiredisUnixConnection(HiredisPacking, UnixDomainSocketConnection):
+    pass
+
+
+class HiredisSSLConnection(HiredisPacking, SSLConnection):
+    pass
+
+
+HIREDIS_CONNECTIONS = {
+    Connection: HiredisConnection,
+    UnixDomainSocketConnection: HiredisUnixConnection,
+    SSLConnection: HiredisSSLConnection,
+}
+
+
 class WaitingConnectionPool(redis.ConnectionPool):
     """redis-py's pool, except that a command finding every connection busy waits for one
     (up to `timeout`) instead of failing with "Too many connections", which the plain pool
@@ -131,6 +163,9 @@ class RedisService:
             socket_connect_timeout=s.redis_socket_timeout,
             retry=Retry(NoBackoff(), 0),
             decode_responses=True,
+        )
+        pool.connection_class = HIREDIS_CONNECTIONS.get(
+            pool.connection_class, pool.connection_class
         )
         client = GuardedRedis(connection_pool=pool)
         client.breaker = Breaker(s.redis_retry_interval)

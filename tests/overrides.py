@@ -1,5 +1,7 @@
 """Container overrides loaded inside the server through CONTAINER_OVERRIDES (the test seam)."""
 
+from collections.abc import Sequence
+
 from containers import Container
 from services.health_service import HealthService
 from services.rate_limit_service import Decision, RateLimitService
@@ -29,7 +31,7 @@ class NothingAllowed(RateLimitService):
     def __init__(self) -> None:
         pass
 
-    async def hit(self, bucket: str, limit: int) -> Decision:
+    async def hit(self, bucket: str, limit: int, also: Sequence[str] = ()) -> Decision:
         return Decision(allowed=False, limit=limit, remaining=0, reset_seconds=42)
 
 

@@ -19,15 +19,15 @@ def statuses(url: str, count: int, **kwargs: object) -> list[int]:
 
 
 def test_exact_across_two_workers(start_server: StartServer) -> None:
-    srv = start_server(WORKERS="2", RATE_LIMIT_PER_MINUTE=str(LIMIT))
+    srv = start_server(fresh=True, WORKERS="2", RATE_LIMIT_PER_MINUTE=str(LIMIT))
     results = statuses(srv.url + "/users/me", LIMIT + 7)
     assert results.count(429) == 7
     assert results[:LIMIT] == [401] * LIMIT  # allowed through to auth, which refuses them
 
 
 def test_exact_across_two_server_processes(start_server: StartServer) -> None:
-    first = start_server(RATE_LIMIT_PER_MINUTE=str(LIMIT))
-    second = start_server(RATE_LIMIT_PER_MINUTE=str(LIMIT))
+    first = start_server(fresh=True, RATE_LIMIT_PER_MINUTE=str(LIMIT))
+    second = start_server(fresh=True, RATE_LIMIT_PER_MINUTE=str(LIMIT))
     results = [
         httpx.get((first if i % 2 else second).url + "/users/me").status_code
         for i in range(LIMIT + 6)
@@ -54,7 +54,7 @@ def burst(base_url: str, path: str, clients: int, each: int) -> list[int]:
 def test_exact_under_concurrent_bursts(start_server: StartServer, redis_client: Redis) -> None:
     """Concurrent checks of a worker share one script call (services/batching.py), many of
     them for the same bucket; the count stays exact."""
-    srv = start_server(WORKERS="2", RATE_LIMIT_PER_MINUTE="30")
+    srv = start_server(fresh=True, WORKERS="2", RATE_LIMIT_PER_MINUTE="30")
     calls_before = script_calls(redis_client)
     results = burst(srv.url, "/users/me", clients=40, each=3)
     assert results.count(401) == 30 and results.count(429) == 90
@@ -69,7 +69,7 @@ def script_calls(client: Redis) -> int:
 
 
 def test_headers_on_allowed_and_refused_responses(start_server: StartServer) -> None:
-    srv = start_server(RATE_LIMIT_PER_MINUTE="2")
+    srv = start_server(fresh=True, RATE_LIMIT_PER_MINUTE="2")
     first = httpx.get(srv.url + "/users/me")
     assert first.headers["ratelimit-limit"] == "2"
     assert first.headers["ratelimit-remaining"] == "1"
@@ -86,7 +86,7 @@ def test_headers_on_allowed_and_refused_responses(start_server: StartServer) -> 
 
 
 def test_users_have_their_own_budget(start_server: StartServer) -> None:
-    srv = start_server(RATE_LIMIT_PER_MINUTE="3", RATE_LIMIT_SIGNUP_PER_MINUTE="10")
+    srv = start_server(fresh=True, RATE_LIMIT_PER_MINUTE="3", RATE_LIMIT_SIGNUP_PER_MINUTE="10")
     alice, bob = register(srv.url), register(srv.url)
     assert statuses(srv.url + "/users/me", 4, headers=alice.headers) == [200, 200, 200, 429]
     assert statuses(srv.url + "/users/me", 3, headers=bob.headers) == [200, 200, 200]
@@ -95,7 +95,7 @@ def test_users_have_their_own_budget(start_server: StartServer) -> None:
 
 
 def test_a_forged_token_cannot_spend_someone_elses_budget(start_server: StartServer) -> None:
-    srv = start_server(RATE_LIMIT_PER_MINUTE="3", RATE_LIMIT_SIGNUP_PER_MINUTE="10")
+    srv = start_server(fresh=True, RATE_LIMIT_PER_MINUTE="3", RATE_LIMIT_SIGNUP_PER_MINUTE="10")
     victim = register(srv.url)
     head, body, _ = victim.access_token.split(".")
     forged = {"Authorization": f"Bearer {head}.{body}.forgedsignature"}
@@ -104,7 +104,9 @@ def test_a_forged_token_cannot_spend_someone_elses_budget(start_server: StartSer
 
 
 def test_login_and_signup_have_stricter_limits(start_server: StartServer) -> None:
-    srv = start_server(RATE_LIMIT_LOGIN_PER_MINUTE="2", RATE_LIMIT_SIGNUP_PER_MINUTE="2")
+    srv = start_server(
+        fresh=True, RATE_LIMIT_LOGIN_PER_MINUTE="2", RATE_LIMIT_SIGNUP_PER_MINUTE="2"
+    )
     body = {"email": "nobody@example.com", "password": "Wrong-pass-1"}
     logins = [httpx.post(srv.url + "/auth/login", json=body).status_code for _ in range(3)]
     assert logins == [401, 401, 429]
@@ -114,7 +116,7 @@ def test_login_and_signup_have_stricter_limits(start_server: StartServer) -> Non
 
 
 def test_health_and_metrics_are_never_limited(start_server: StartServer) -> None:
-    srv = start_server(RATE_LIMIT_PER_MINUTE="1")
+    srv = start_server(fresh=True, RATE_LIMIT_PER_MINUTE="1")
     for path in ("/health/live", "/health", "/metrics"):
         assert 429 not in statuses(srv.url + path, 4)
         assert "ratelimit-limit" not in httpx.get(srv.url + path).headers
@@ -123,7 +125,7 @@ def test_health_and_metrics_are_never_limited(start_server: StartServer) -> None
 def test_redis_away_fails_open_by_default(
     start_server: StartServer, own_redis: PrivateRedis
 ) -> None:
-    srv = start_server(REDIS_URL=own_redis.url, RATE_LIMIT_PER_MINUTE="1")
+    srv = start_server(fresh=True, REDIS_URL=own_redis.url, RATE_LIMIT_PER_MINUTE="1")
     own_redis.stop()
     signups = [
         httpx.post(
@@ -142,9 +144,52 @@ def test_redis_away_fails_open_by_default(
 def test_redis_away_fails_closed_when_configured(
     start_server: StartServer, own_redis: PrivateRedis
 ) -> None:
-    srv = start_server(REDIS_URL=own_redis.url, RATE_LIMIT_FAIL_OPEN="false")
+    srv = start_server(fresh=True, REDIS_URL=own_redis.url, RATE_LIMIT_FAIL_OPEN="false")
     own_redis.stop()
     response = httpx.post(srv.url + "/users", json={})
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"
     assert httpx.get(srv.url + "/health/live").status_code == 200
+
+
+def command_calls(client: Redis, *names: str) -> int:
+    stats = client.info("commandstats")
+    return sum(int(stats.get(f"cmdstat_{name}", {}).get("calls", 0)) for name in names)
+
+
+def test_large_limits_use_bounded_memory_and_stay_exact(
+    start_server: StartServer, redis_client: Redis, key_prefix: str
+) -> None:
+    """Above 120 a minute a bucket is per-second counters, not a member per request."""
+    srv = start_server(fresh=True, WORKERS="2", RATE_LIMIT_PER_MINUTE="150")
+    results = burst(srv.url, "/users/me", clients=40, each=5)
+    assert results.count(401) == 150 and results.count(429) == 50
+    [bucket] = list(redis_client.scan_iter(match=f"{key_prefix}rate:*"))
+    assert redis_client.type(bucket) == "hash"
+    assert redis_client.hlen(bucket) <= 63 and redis_client.hget(bucket, "total") == "150"
+
+
+def test_a_refused_bucket_is_refused_without_asking_redis_until_its_reset(
+    start_server: StartServer, redis_client: Redis
+) -> None:
+    srv = start_server(fresh=True, RATE_LIMIT_PER_MINUTE="3")
+    assert statuses(srv.url + "/users/me", 4) == [401, 401, 401, 429]
+    calls_before = script_calls(redis_client)
+    refused = [httpx.get(srv.url + "/users/me") for _ in range(20)]
+    assert {r.status_code for r in refused} == {429}
+    assert script_calls(redis_client) == calls_before  # this worker remembered the reset
+    assert all(1 <= int(r.headers["retry-after"]) <= 60 for r in refused)
+
+
+def test_the_session_check_rides_with_the_rate_limit_check(
+    start_server: StartServer, redis_client: Redis
+) -> None:
+    """One round trip for an authenticated request: the script also reads the session's
+    denylist key, so the auth middleware needs no MGET of its own."""
+    srv = start_server(fresh=True, RATE_LIMIT_PER_MINUTE="1000")
+    account = register(srv.url)
+    before = command_calls(redis_client, "mget")
+    assert statuses(srv.url + "/users/me", 10, headers=account.headers) == [200] * 10
+    assert command_calls(redis_client, "mget") == before
+    assert httpx.post(srv.url + "/auth/logout", headers=account.headers).status_code == 204
+    assert httpx.get(srv.url + "/users/me", headers=account.headers).status_code == 401
