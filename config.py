@@ -141,6 +141,13 @@ class Settings(BaseSettings):
     # Proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated)
     trusted_proxies: CommaList = []
 
+    # Caching in Redis (services/cache_service.py): how long an entry lives at most, in seconds
+    # (writes invalidate at once; this bounds what a lost invalidation can cost), and how long a
+    # miss waits for another worker already computing the same entry before computing it too
+    cache_enabled: bool = True
+    cache_ttl_seconds: int = Field(default=300, ge=1, le=7 * 24 * 3600)
+    cache_lock_timeout: float = Field(default=2.0, gt=0, le=60)
+
     # Metrics (GET /metrics)
     metrics_enabled: bool = True
     metrics_token: Optional[SecretStr] = None

@@ -19,10 +19,12 @@ from velithon.di import Provide
 
 from config import Settings, get_settings
 from services.auth_service import AuthService
+from services.cache_service import CacheService
 from services.database_service import DatabaseService
 from services.health_service import HealthService
 from services.metrics_service import MetricsService
 from services.password_service import PasswordService
+from services.product_service import ProductService
 from services.rate_limit_service import RateLimitService
 from services.redis_service import RedisService
 from services.session_service import SessionService
@@ -61,6 +63,8 @@ class Container:
     metrics = Provider(lambda c: MetricsService(c.get(c.settings)))
     static_files = Provider(lambda c: StaticFiles(ROOT / "static"))
     health = Provider(lambda c: HealthService(c.get(c.settings), c.get(c.database), c.get(c.redis)))
+    cache = Provider(lambda c: CacheService(c.get(c.settings), c.get(c.redis)))
+    products = Provider(lambda c: ProductService(c.get(c.database), c.get(c.cache)))
     users = Provider(
         lambda c: UserService(c.get(c.database), c.get(c.passwords), c.get(c.sessions))
     )

@@ -1,4 +1,4 @@
-"""The same four endpoints as bench/full_app.py, on a bare Velithon app: no middleware of ours,
+"""The endpoints bench/run.py measures, on a bare Velithon app: no middleware of ours,
 no error boundary, no DI, no auth middleware, no access log. The same I/O per request, done the
 plain way: the same pools (asyncpg, redis-py asyncio, sized from the same settings), the same
 SQL, one Redis command per Redis step (where the full app may share one among requests).
@@ -16,9 +16,9 @@ import orjson
 import redis.asyncio as aioredis
 from velithon import Velithon
 from velithon.requests import Request
-from velithon.responses import JSONResponse
+from velithon.responses import JSONResponse, Response
 
-from bench.common import ITEMS, PROFILE_KEY
+from bench.common import ITEMS, PRODUCT_KEY, PRODUCTS_PAGE_KEY, PROFILE_KEY
 from config import get_settings
 from services.token_service import REQUIRED_CLAIMS
 
@@ -31,6 +31,8 @@ USER_BY_ID = (
 settings = get_settings()  # environment only: no I/O at import (workers are forked)
 PREFIX = settings.redis_key_prefix
 PROFILE = PREFIX + ":".join(PROFILE_KEY)
+PRODUCT = PREFIX + ":".join(PRODUCT_KEY[:-1]) + ":"
+PRODUCTS_PAGE = PREFIX + ":".join(PRODUCTS_PAGE_KEY[:-1]) + ":"
 JWT_KEY = settings.effective_jwt_secret.get_secret_value()
 
 app = Velithon()
@@ -125,3 +127,21 @@ async def read_me(request: Request) -> JSONResponse:
     user = dict(row)
     del user["password_hash"]
     return JSONResponse(user)
+
+
+@app.get("/products/{product_id}")
+async def read_product(request: Request) -> Response:
+    """A cached product: one Redis GET, its JSON sent as it is."""
+    raw = await pools.redis.get(PRODUCT + request.path_params["product_id"])
+    if raw is None:
+        return JSONResponse({"detail": "not found"}, status_code=404)
+    return Response(raw, media_type="application/json")
+
+
+@app.get("/products")
+async def list_products(request: Request) -> Response:
+    """A cached page: one Redis GET keyed by the limit, its JSON sent as it is."""
+    raw = await pools.redis.get(f"{PRODUCTS_PAGE}limit={request.query_params.get('limit', 20)}")
+    if raw is None:
+        return JSONResponse({"detail": "not found"}, status_code=404)
+    return Response(raw, media_type="application/json")

@@ -24,7 +24,7 @@ import orjson
 from dotenv import dotenv_values
 
 from bench import loadgen, wrk
-from bench.common import PROFILE_KEY
+from bench.common import PRODUCT_KEY, PRODUCTS, PRODUCTS_PAGE_KEY, PROFILE_KEY
 from bench.report import Row, machine_summary, print_table
 from bench.servers import Backing
 from tests.server import Server, clean_environ
@@ -35,6 +35,8 @@ ENDPOINTS = (
     ("GET /bench/items (100 objects)", "/bench/items", False),
     ("GET /users/me (JWT, Redis EXISTS, PG row)", "/users/me", True),
     ("GET /bench/cached-profile (Redis GET)", "/bench/cached-profile", False),
+    ("GET /products/{id} (cache hit)", "/products/1", False),
+    ("GET /products?limit=20 (cache hit)", "/products?limit=20", False),
 )
 # Keeps the limiter running without ever rejecting (unknown settings are ignored).
 RATE_LIMIT_PER_MINUTE = "100000000"
@@ -131,6 +133,13 @@ def seed(full: Server, backing: Backing) -> tuple[int, str]:
     login = httpx.post(f"{full.url}/auth/login", json={"email": email, "password": password})
     login.raise_for_status()
     backing.redis.set(backing.key_prefix + ":".join(PROFILE_KEY), orjson.dumps(user.json()))
+    backing.execute(PRODUCTS)
+    # The full app caches what it reads (services/cache_service.py); the bare app reads the
+    # same JSON from a key of its own, as a hand-made cache would.
+    for key, path in ((PRODUCT_KEY, "/products/1"), (PRODUCTS_PAGE_KEY, "/products?limit=20")):
+        answer = httpx.get(full.url + path)
+        answer.raise_for_status()
+        backing.redis.set(backing.key_prefix + ":".join(key), answer.text)
     return int(user.json()["id"]), str(login.json()["access_token"])
 
 

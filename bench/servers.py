@@ -48,6 +48,9 @@ class Backing:
         migrate(self.database_url)
         return self
 
+    def execute(self, query: str) -> None:
+        _sql(self.database_url, query)
+
     def close(self) -> None:
         try:
             keys = list(self.redis.scan_iter(match=f"{self.key_prefix}*", count=1000))

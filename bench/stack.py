@@ -22,12 +22,13 @@ from typing import Any, Optional
 import orjson
 import uvloop
 
-from bench.common import PROFILE_KEY
+from bench.common import PRODUCT_KEY, PRODUCTS, PRODUCTS_PAGE_KEY, PROFILE_KEY
 from bench.run import backing_url
 from bench.servers import Backing
 
 ENDPOINTS = (("GET", "/health/live", False), ("GET", "/bench/items", False),
-             ("GET", "/users/me", True), ("GET", "/bench/cached-profile", False))  # fmt: skip
+             ("GET", "/users/me", True), ("GET", "/bench/cached-profile", False),
+             ("GET", "/products/1", False), ("GET", "/products?limit=20", False))  # fmt: skip
 
 
 class Headers(dict[str, str]):
@@ -92,7 +93,8 @@ class FakeProtocol:
 async def call(app: Any, method: str, path: str, headers: dict[str, str],
                body: bytes = b"") -> FakeProtocol:  # fmt: skip
     protocol = FakeProtocol(body)
-    await app(FakeScope(method, path, headers), protocol)
+    path, _, query = path.partition("?")
+    await app(FakeScope(method, path, headers, query), protocol)
     return protocol
 
 
@@ -140,6 +142,10 @@ async def seed(app: Any, backing: Backing) -> dict[str, str]:
     login = await call(app, "POST", "/auth/login", json,
                        orjson.dumps({"email": email, "password": password}))  # fmt: skip
     backing.redis.set(backing.key_prefix + ":".join(PROFILE_KEY), created.sent)
+    await asyncio.to_thread(backing.execute, PRODUCTS)
+    for key, path in ((PRODUCT_KEY, "/products/1"), (PRODUCTS_PAGE_KEY, "/products?limit=20")):
+        answer = await call(app, "GET", path, {})  # now in the full app's cache
+        backing.redis.set(backing.key_prefix + ":".join(key), answer.sent)  # the bare app's
     return {"authorization": f"Bearer {orjson.loads(login.sent)['access_token']}"}
 
 

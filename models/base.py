@@ -13,10 +13,21 @@ here hold for every field of every subclass, so a new field inherits them.
 """
 
 import re
+from decimal import Decimal
 from typing import Annotated, Any
 
 from email_validator import SPECIAL_USE_DOMAIN_NAMES
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    field_validator,
+)
+from pydantic.json_schema import JsonDict
 from pydantic_core import PydanticCustomError
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
@@ -43,6 +54,52 @@ def storable(value: Any) -> Any:
             storable(key)
             storable(item)
     return value
+
+
+# What a name may hold: no markup (it is shown in pages and e-mails) and no control characters,
+# at least one visible character. Checked by clean_name, documented by the schema pattern.
+NAME_PATTERN = r"^[^<>\x00-\x1f\x7f-\x9f]*[^\s\ufeff<>\x00-\x1f\x7f-\x9f][^<>\x00-\x1f\x7f-\x9f]*$"
+FORBIDDEN_IN_NAMES = re.compile(r"[<>\x00-\x1f\x7f-\x9f]")
+VISIBLE = re.compile(r"[^\s\ufeff<>\x00-\x1f\x7f-\x9f]")
+NAME_SCHEMA: JsonDict = {"pattern": NAME_PATTERN}
+
+
+def clean_name(value: str) -> str:
+    """The name without surrounding spaces; refused if it holds markup or control characters
+    (rather than silently changed) or nothing visible."""
+    if FORBIDDEN_IN_NAMES.search(value):
+        raise ValueError("Name cannot contain < > or control characters")
+    if not VISIBLE.search(value):
+        raise ValueError("Name cannot be empty")
+    return value.strip()
+
+
+# Money: a decimal string with at most two places ("19.99", "0", "1200.5") in and out, never a
+# JSON number (a float cannot hold 19.99). At most 9,999,999,999.99: numeric(12,2) columns.
+MONEY_PATTERN = r"^(0|[1-9][0-9]{0,9})(\.[0-9]{1,2})?$"
+_MONEY = re.compile(MONEY_PATTERN)
+
+
+def _money(value: Any) -> Any:
+    if isinstance(value, Decimal):  # from the database
+        return value
+    if not isinstance(value, str):
+        raise PydanticCustomError(
+            "money_type", 'must be a decimal string such as "19.99", not a number'
+        )
+    if not _MONEY.match(value):
+        raise PydanticCustomError(
+            "money_format", 'must be an amount such as "19.99": digits, at most two decimals'
+        )
+    return Decimal(value)
+
+
+Money = Annotated[
+    Decimal,
+    BeforeValidator(_money),
+    PlainSerializer(lambda amount: f"{amount:.2f}", return_type=str),
+    WithJsonSchema({"type": "string", "pattern": MONEY_PATTERN, "examples": ["19.99"]}),
+]
 
 
 NO_NUL = "^[^\u0000]*$"

@@ -7,32 +7,16 @@ from typing import Any, Literal, Optional
 from pydantic import MISSING, BaseModel, Field, field_validator, model_validator
 from pydantic.json_schema import JsonDict
 
-from models.base import Email, InputModel, QueryModel
+from models.base import NAME_SCHEMA, Email, InputModel, QueryModel, clean_name
 from models.schemas import UserRow
 
 Role = Literal["user", "admin"]
-# What a name may hold: no markup (it is shown in pages and e-mails) and no control characters,
-# at least one visible character. Checked by clean_name, documented by the schema pattern.
-NAME_PATTERN = r"^[^<>\x00-\x1f\x7f-\x9f]*[^\s\ufeff<>\x00-\x1f\x7f-\x9f][^<>\x00-\x1f\x7f-\x9f]*$"
-FORBIDDEN_IN_NAMES = re.compile(r"[<>\x00-\x1f\x7f-\x9f]")
-VISIBLE = re.compile(r"[^\s\ufeff<>\x00-\x1f\x7f-\x9f]")
 # Passwords: 8 to 128 characters (long enough for any passphrase, short enough that hashing is
 # no denial of service), with a lower-case and an upper-case letter and a digit.
 PASSWORD_PATTERN = r"^(?=[\s\S]*[a-z])(?=[\s\S]*[A-Z])(?=[\s\S]*[0-9])[\s\S]{8,128}$"  # noqa: S105
 
 
-NAME_SCHEMA: JsonDict = {"pattern": NAME_PATTERN}
 PASSWORD_SCHEMA: JsonDict = {"pattern": PASSWORD_PATTERN, "format": "password"}
-
-
-def clean_name(value: str) -> str:
-    """The name without surrounding spaces; refused if it holds markup or control characters
-    (rather than silently changed) or nothing visible."""
-    if FORBIDDEN_IN_NAMES.search(value):
-        raise ValueError("Name cannot contain < > or control characters")
-    if not VISIBLE.search(value):
-        raise ValueError("Name cannot be empty")
-    return value.strip()
 
 
 def strong_password(value: str) -> str:

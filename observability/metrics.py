@@ -54,6 +54,15 @@ RATE_LIMITED = Counter(
 RATE_LIMIT_BACKEND_ERRORS = Counter(
     "rate_limit_backend_errors_total", "Rate-limit checks that could not reach Redis."
 )
+CACHE_READS = Counter(
+    "cache_reads_total",
+    "Cache reads by cache name and result: hit, miss (computed here), wait (filled by another "
+    "worker meanwhile), error (Redis failed: answered from PostgreSQL).",
+    ["cache", "result"],
+)
+CACHE_INVALIDATION_ERRORS = Counter(
+    "cache_invalidation_errors_total", "Invalidations Redis did not take (retried).", ["cache"]
+)
 DB_POOL_SIZE = Gauge(
     "db_pool_connections", "Open PostgreSQL connections in the pools.", multiprocess_mode="livesum"
 )

@@ -49,6 +49,13 @@ REFUSED_VALUES = (
 WARN_EVERY_SECONDS = 60.0
 
 
+def contains(text: Optional[str]) -> Optional[str]:
+    """An ILIKE pattern for "holds `text`", its own % and _ matched literally."""
+    if text is None:
+        return None
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 class DatabaseService:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings

@@ -10,7 +10,7 @@ import asyncpg
 
 from models.schemas import UserRow
 from models.user import Role, UserCreate, UserFilter
-from services.database_service import DatabaseService
+from services.database_service import DatabaseService, contains
 from services.errors import (
     ConflictError,
     NotFoundError,
@@ -133,7 +133,7 @@ class UserService:
         return after
 
     async def list(self, query: UserFilter) -> tuple[list[UserRow], int]:
-        pattern = None if query.q is None else f"%{_escape_like(query.q)}%"
+        pattern = contains(query.q)
         rows = await self._db.fetch(
             PAGE, query.role, query.is_active, pattern, query.limit, query.offset
         )
@@ -142,7 +142,3 @@ class UserService:
         # A page past the end has no rows to carry the window count.
         total = await self._db.fetchval(COUNT, query.role, query.is_active, pattern)
         return [], int(total)
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

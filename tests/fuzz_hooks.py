@@ -5,13 +5,47 @@ and logged in again, so every case runs with a valid token of the right role."""
 
 import asyncio
 import os
+import re
+from typing import Any
 
 import asyncpg
 import httpx
 import schemathesis
 from requests.structures import CaseInsensitiveDict
 
+from models.pagination import CURSOR_PATTERN, encode_cursor
+
 ENV = os.environ
+# A key of each sort order, as a real page's last item would give it.
+CURSOR_KEYS: dict[str, str | int] = {"id": 1, "name": "M", "price": "1.00", "-price": "1.00"}
+
+
+@schemathesis.hook
+def filter_failure(
+    context: schemathesis.HookContext, failure: Any, case: schemathesis.Case, response: Any
+) -> bool:
+    """The coverage phase does not go through map_query: its made-up cursors are refused as
+    they should be. Only that refusal is dropped, when it is the request's one error."""
+    if getattr(failure, "code", "") != "ST202" or response.status_code != 422:
+        return True
+    try:
+        errors = response.json().get("errors", [])
+    except ValueError:
+        return True
+    return errors != [{"loc": ["query", "cursor"], "msg": "is not a cursor this API gave out",
+                       "type": "cursor_invalid"}]  # fmt: skip
+
+
+@schemathesis.hook
+def map_query(context: schemathesis.HookContext, query: Any) -> Any:
+    """A cursor is opaque: no schema can tell the strings the API gave out from the rest, so a
+    made-up cursor the schema allows is swapped for a real one of the query's sort (made the
+    way the API makes them). Cursors the schema refuses stay, to be refused."""
+    cursor = query.get("cursor") if isinstance(query, dict) else None
+    if isinstance(cursor, str) and re.fullmatch(CURSOR_PATTERN, cursor):
+        sort = query.get("sort") if query.get("sort") in CURSOR_KEYS else "id"
+        query["cursor"] = encode_cursor(sort, CURSOR_KEYS[sort], 1)
+    return query
 
 
 async def _restore(user_id: int, role: str, password_hash: str) -> None:

@@ -58,6 +58,18 @@ def test_formats_and_enums_are_real(spec: dict[str, Any]) -> None:
         ("get", "/health", {"200", "503"}),
         ("get", "/health/live", {"200"}),
         ("get", "/metrics", {"200", "403"}),
+        ("get", "/products", {"200", "400", "422", "429", "503"}),
+        ("get", "/products/{product_id}", {"200", "400", "404", "422", "429", "503"}),
+        (
+            "patch",
+            "/products/{product_id}",
+            {"200", "400", "401", "403", "404", "409", "413", "415", "422", "429", "503"},
+        ),
+        (
+            "delete",
+            "/products/{product_id}",
+            {"204", "400", "401", "403", "404", "422", "429", "503"},
+        ),
     ],
 )
 def test_every_status_an_operation_answers_is_documented(
@@ -74,6 +86,11 @@ def test_every_status_an_operation_answers_is_documented(
 
 def test_bodies_and_media_types(spec: dict[str, Any]) -> None:
     assert responses(spec, "post", "/auth/logout")["204"] == {"description": "Done; no body"}
+    assert responses(spec, "delete", "/products/{product_id}")["204"] == {
+        "description": "Done; no body"
+    }
+    price = spec["components"]["schemas"]["ProductOut"]["properties"]["price"]
+    assert price["type"] == "string" and "pattern" in price  # money: never a JSON number
     assert set(responses(spec, "get", "/metrics")["200"]["content"]) == {"text/plain"}
     health = responses(spec, "get", "/health")
     for status in ("200", "503"):
@@ -85,7 +102,8 @@ def test_bodies_and_media_types(spec: dict[str, Any]) -> None:
 
 
 PUBLIC = {("post", "/users"), ("post", "/auth/login"), ("post", "/auth/refresh"),
-          ("get", "/health"), ("get", "/health/live"), ("get", "/metrics")}  # fmt: skip
+          ("get", "/health"), ("get", "/health/live"), ("get", "/metrics"),
+          ("get", "/products"), ("get", "/products/{product_id}")}  # fmt: skip
 
 
 def test_security_is_declared_where_a_token_is_needed(spec: dict[str, Any]) -> None:

@@ -4,7 +4,8 @@ import re
 
 import pytest
 
-from models.user import NAME_PATTERN, PASSWORD_PATTERN, clean_name, strong_password
+from models.base import NAME_PATTERN, clean_name
+from models.user import PASSWORD_PATTERN, strong_password
 
 
 @pytest.mark.parametrize("password", ["Analytical1", "Aa345678", "Ünïcode-Pass9"])
