@@ -6,7 +6,7 @@ PY := .venv/bin/python
 # Starts embedded PostgreSQL/Valkey for whichever of DATABASE_URL/REDIS_URL is not set.
 WITH_SERVERS := $(PY) -m scripts.devservers --data-dir .dev --
 
-.PHONY: install env run migrate create-admin test test-all fuzz lint format clean compose-smoke bench bench-stack
+.PHONY: install env run worker migrate create-admin test test-all fuzz lint format clean compose-smoke bench bench-stack
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -24,6 +24,10 @@ env:
 
 run: install
 	$(WITH_SERVERS) sh -c '$(PY) -m scripts.migrate && exec $(PY) -m scripts.serve'
+
+# The durable job worker (order e-mails); beside `make run`, it shares its embedded servers.
+worker: install
+	$(WITH_SERVERS) sh -c '$(PY) -m scripts.migrate && exec $(PY) -m scripts.worker'
 
 migrate: install
 	$(WITH_SERVERS) $(PY) -m scripts.migrate
@@ -49,7 +53,7 @@ lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy .
-	.venv/bin/hadolint Dockerfile
+	.venv/bin/hadolint Dockerfile docker/mailsink/Dockerfile
 
 # The full stack against bare Velithon under the same load; see docs/benchmarks.md.
 bench: install

@@ -10,6 +10,7 @@ import ipaddress
 import json
 import os
 import sys
+from email.utils import parseaddr
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, Optional
@@ -136,6 +137,8 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(default=100, ge=1)
     rate_limit_login_per_minute: int = Field(default=10, ge=1)
     rate_limit_signup_per_minute: int = Field(default=5, ge=1)
+    # CSV exports a minute per client address: each holds a database connection while it runs
+    rate_limit_export_per_minute: int = Field(default=10, ge=1)
     # When Redis does not answer: true lets requests through (logged, counted), false answers 503
     rate_limit_fail_open: bool = True
     # Proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated)
@@ -147,6 +150,27 @@ class Settings(BaseSettings):
     cache_enabled: bool = True
     cache_ttl_seconds: int = Field(default=300, ge=1, le=7 * 24 * 3600)
     cache_lock_timeout: float = Field(default=2.0, gt=0, le=60)
+
+    # E-mail (services/email_service.py). Without SMTP_HOST, outside production, messages are
+    # logged (recipient redacted) instead of sent. SMTP_TLS: starttls (port 587), tls (implicit,
+    # port 465) or none (a local relay or test server only).
+    smtp_host: Optional[str] = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_tls: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_username: Optional[str] = None
+    smtp_password: Optional[SecretStr] = None
+    smtp_timeout: float = Field(default=10.0, gt=0, le=300)
+    mail_from: str = "Velithon Service <no-reply@example.com>"
+
+    # Durable jobs (PgQueuer, services/job_worker.py): tries before a job is failed for good,
+    # the first retry's delay (doubling up to JOB_RETRY_MAX_DELAY), and how long a job whose
+    # worker stopped sending heartbeats waits before another worker takes it over.
+    job_max_attempts: int = Field(default=5, ge=1, le=100)
+    job_retry_delay: float = Field(default=2.0, gt=0, le=3600)
+    job_retry_max_delay: float = Field(default=300.0, gt=0, le=86400)
+    job_heartbeat_timeout: float = Field(default=30.0, ge=1, le=3600)
+    # Run the job worker inside each app worker too (development): no `make worker` needed
+    jobs_in_app: bool = False
 
     # Metrics (GET /metrics)
     metrics_enabled: bool = True
@@ -217,6 +241,17 @@ class Settings(BaseSettings):
                 raise ValueError(f"{name.upper()} is shorter than {MIN_SECRET_LENGTH} characters")
         if self.container_overrides:
             raise ValueError("CONTAINER_OVERRIDES is a test seam and is refused in production")
+        if not self.smtp_host:
+            raise ValueError("SMTP_HOST must be set in production (mail would only be logged)")
+        return self
+
+    @model_validator(mode="after")
+    def mail_from_is_an_address(self) -> "Settings":
+        _, address = parseaddr(self.mail_from)
+        if "@" not in address:
+            raise ValueError("MAIL_FROM must be an address: Name <user@example.com>")
+        if self.job_retry_delay > self.job_retry_max_delay:
+            raise ValueError("JOB_RETRY_DELAY cannot be longer than JOB_RETRY_MAX_DELAY")
         return self
 
     @property
@@ -239,7 +274,7 @@ class Settings(BaseSettings):
 NOT_APP_SETTINGS = frozenset(
     {
         "POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB", "POSTGRES_IMAGE", "REDIS_IMAGE",
-        "PYTHON_VERSION", "APP_IMAGE", "APP_PORT", "APP_BIND", "APP_ENV_FILE",
+        "PYTHON_VERSION", "APP_IMAGE", "APP_PORT", "APP_BIND", "APP_ENV_FILE", "MAIL_IMAGE",
         "COMPOSE_PROJECT_NAME", "ENV_FILE", "PROMETHEUS_MULTIPROC_DIR",
     }
 )  # fmt: skip

@@ -18,17 +18,24 @@ from typing import Any, Generic, TypeVar
 from velithon.di import Provide
 
 from config import Settings, get_settings
+from services.analytics_service import AnalyticsService
 from services.auth_service import AuthService
 from services.cache_service import CacheService
 from services.database_service import DatabaseService
+from services.email_service import EmailService
+from services.export_service import ExportService
 from services.health_service import HealthService
+from services.job_service import ORDER_CONFIRMATION, JobQueue
+from services.job_worker import JobWorker
 from services.metrics_service import MetricsService
+from services.order_service import OrderService
 from services.password_service import PasswordService
 from services.product_service import ProductService
 from services.rate_limit_service import RateLimitService
 from services.redis_service import RedisService
 from services.session_service import SessionService
 from services.static_files import StaticFiles
+from services.stats_service import StatsService
 from services.token_service import TokenService
 from services.user_service import UserService
 
@@ -60,11 +67,29 @@ class Container:
         lambda c: SessionService(c.get(c.settings), c.get(c.database), c.get(c.redis))
     )
     rate_limits = Provider(lambda c: RateLimitService(c.get(c.redis)))
-    metrics = Provider(lambda c: MetricsService(c.get(c.settings)))
     static_files = Provider(lambda c: StaticFiles(ROOT / "static"))
     health = Provider(lambda c: HealthService(c.get(c.settings), c.get(c.database), c.get(c.redis)))
     cache = Provider(lambda c: CacheService(c.get(c.settings), c.get(c.redis)))
     products = Provider(lambda c: ProductService(c.get(c.database), c.get(c.cache)))
+    email = Provider(lambda c: EmailService(c.get(c.settings)))
+    jobs = Provider(lambda c: JobQueue(c.get(c.database)))
+    metrics = Provider(lambda c: MetricsService(c.get(c.settings), c.get(c.jobs)))
+    analytics = Provider(lambda c: AnalyticsService(c.get(c.redis)))
+    export = Provider(lambda c: ExportService(c.get(c.database)))
+    stats = Provider(lambda c: StatsService(c.get(c.database), c.get(c.analytics)))
+    orders = Provider(
+        lambda c: OrderService(
+            c.get(c.database), c.get(c.jobs), c.get(c.cache), c.get(c.email),
+            c.get(c.settings).app_name, c.get(c.settings).mail_from,
+        )
+    )  # fmt: skip
+    # What the job worker runs: each durable job's entrypoint and its handler.
+    job_worker = Provider(
+        lambda c: JobWorker(
+            c.get(c.settings), c.get(c.database),
+            {ORDER_CONFIRMATION: c.get(c.orders).send_confirmation},
+        )
+    )  # fmt: skip
     users = Provider(
         lambda c: UserService(c.get(c.database), c.get(c.passwords), c.get(c.sessions))
     )

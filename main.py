@@ -111,6 +111,7 @@ def create_app(settings: Settings | None = None, extra_routes: Sequence[Route] =
         openapi.build(settings.app_name, settings.app_version, [b for b, _ in bindings.values()])
     )
     background: list[asyncio.Task[None]] = []
+    jobs_stop = asyncio.Event()  # JOBS_IN_APP: the job worker's, set at shutdown
 
     @app.on_startup()
     async def open_resources() -> None:
@@ -128,10 +129,16 @@ def create_app(settings: Settings | None = None, extra_routes: Sequence[Route] =
         background.append(
             asyncio.create_task(container.get(container.sessions).reconcile_forever())
         )
+        if settings.jobs_in_app:  # development: no separate `make worker`
+            jobs = asyncio.create_task(container.get(container.job_worker).run(jobs_stop))
         log.info("worker_started", environment=settings.environment, loop=loop)
+        if settings.jobs_in_app:
+            background.append(jobs)
 
     @app.on_shutdown()
     async def close_resources() -> None:
+        jobs_stop.set()  # the job worker finishes the jobs in hand, then returns
+        await asyncio.wait(background, timeout=settings.server_shutdown_timeout / 2)
         for task in background:
             task.cancel()
         await container.close()

@@ -2,12 +2,16 @@
 
 from typing import Annotated
 
+from pydantic import Field
 from velithon.params import Path, Query
 from velithon.responses import JSONResponse
 
 from containers import Provide, container
 from endpoints.dependencies import current_user
+from models.stats import JobsReport
 from models.user import AdminUserUpdate, UserFilter, UserOut, UserPage
+from services.job_service import JobQueue
+from services.stats_service import StatsService
 from services.token_service import Principal
 from services.user_service import UserService
 
@@ -35,3 +39,16 @@ async def update_user(
         user_id, body.given("role"), body.given("is_active"), acting_admin=admin.user_id
     )
     return JSONResponse(UserOut.from_row(user).model_dump(mode="json"))
+
+
+async def stats(stats: StatsService = Provide[container.stats]) -> JSONResponse:
+    return JSONResponse((await stats.overview()).model_dump(mode="json"))
+
+
+async def jobs(
+    limit: Annotated[int, Field(ge=1, le=100)] = 20, queue: JobQueue = Provide[container.jobs]
+) -> JSONResponse:
+    report = JobsReport.model_validate(
+        {"counts": await queue.counts(), "failed": await queue.failed(limit)}
+    )
+    return JSONResponse(report.model_dump(mode="json"))

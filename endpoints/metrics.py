@@ -16,4 +16,4 @@ async def metrics(
     token = bearer_token(request.headers.get("authorization") or "")
     if not metrics.allows(client_ip, token or None):
         raise PermissionDeniedError("Metrics are not available to this client.")
-    return Response(metrics.render(), media_type=metrics.content_type)
+    return Response(await metrics.render(), media_type=metrics.content_type)

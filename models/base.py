@@ -78,6 +78,7 @@ def clean_name(value: str) -> str:
 # JSON number (a float cannot hold 19.99). At most 9,999,999,999.99: numeric(12,2) columns.
 MONEY_PATTERN = r"^(0|[1-9][0-9]{0,9})(\.[0-9]{1,2})?$"
 _MONEY = re.compile(MONEY_PATTERN)
+MONEY_MAX = Decimal("9999999999.99")
 
 
 def _money(value: Any) -> Any:

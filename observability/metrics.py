@@ -63,6 +63,9 @@ CACHE_READS = Counter(
 CACHE_INVALIDATION_ERRORS = Counter(
     "cache_invalidation_errors_total", "Invalidations Redis did not take (retried).", ["cache"]
 )
+BACKGROUND_TASK_FAILURES = Counter(
+    "background_task_failures_total", "In-process tasks after a response that failed.", ["task"]
+)
 DB_POOL_SIZE = Gauge(
     "db_pool_connections", "Open PostgreSQL connections in the pools.", multiprocess_mode="livesum"
 )

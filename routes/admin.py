@@ -1,4 +1,5 @@
 from endpoints import admin
+from models.stats import AdminStats, JobsReport
 from models.user import UserOut, UserPage
 from web.route import Route
 
@@ -14,5 +15,15 @@ ROUTES = [
         response=UserOut,
         errors={403: "Not an admin, or an admin demoting or deactivating themselves",
                 404: "No such user"},
+    ),
+    Route(
+        "GET", "/admin/stats", admin.stats, access="admin",
+        summary="Counts of users, products and orders; orders and revenue per day, 30 days",
+        tags=("admin",), response=AdminStats,
+    ),
+    Route(
+        "GET", "/admin/jobs", admin.jobs, access="admin",
+        summary="Durable jobs by status, and the latest ones that failed for good",
+        tags=("admin",), response=JobsReport,
     ),
 ]  # fmt: skip

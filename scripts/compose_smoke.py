@@ -80,10 +80,7 @@ def check_health() -> None:
     print(f"   /health: {body}")
 
 
-def check_users(paths: dict[str, Any]) -> None:
-    if "/users" not in paths or "/auth/login" not in paths:
-        print("   skipped: signup and login are not built yet (no /users or /auth/login route)")
-        return
+def check_users() -> str:
     base = f"http://127.0.0.1:{PORT}"
     user = {"name": "Smoke", "email": f"smoke{PORT}@example.com", "password": "Smoke-pass-123"}
     created = httpx.post(base + "/users", json=user, timeout=10)
@@ -96,6 +93,28 @@ def check_users(paths: dict[str, Any]) -> None:
     expect(login.status_code == 200, f"login: {login.status_code} {login.text}")
     expect(login.json()["access_token"], "login returned no access token")
     print("   signed up and logged in")
+    return str(login.json()["access_token"])
+
+
+def check_order_is_mailed(token: str) -> None:
+    """An order, and its confirmation through the worker service to the mail sink."""
+    product = compose(
+        "exec", "-T", "postgres", "psql", "-U", "app", "-d", "app", "-qtAc",
+        "INSERT INTO products (sku, name, price, stock) VALUES ('SMOKE-1', 'Smoke', 1.50, 5) "
+        "RETURNING id", capture=True,
+    ).strip()  # fmt: skip
+    body = {"items": [{"product_id": int(product), "quantity": 2}]}
+    placed = httpx.post(
+        f"http://127.0.0.1:{PORT}/orders", json=body, timeout=10,
+        headers={"Authorization": f"Bearer {token}"},
+    )  # fmt: skip
+    expect(placed.status_code == 201, f"order: {placed.status_code} {placed.text}")
+    subject = f"Subject: Your order {placed.json()['id']}"
+    deadline = time.monotonic() + 30
+    while subject not in compose("logs", "mail", capture=True):
+        expect(time.monotonic() < deadline, f"no {subject!r} in the mail sink's log")
+        time.sleep(0.5)
+    print(f"   order {placed.json()['id']} placed, its confirmation reached the mail sink")
 
 
 def check_metrics(paths: dict[str, Any]) -> None:
@@ -160,7 +179,7 @@ def main() -> int:
     try:
         with step("build the image"):
             started = time.monotonic()
-            compose("build", "app")
+            compose("build", "app", "mail")
             size = int(
                 run("docker", "image", "inspect", "--format", "{{.Size}}", IMAGE, capture=True)
             )
@@ -173,7 +192,9 @@ def main() -> int:
             check_health()
         paths = get("/openapi.json").json().get("paths", {})
         with step("sign up and log in"):
-            check_users(paths)
+            token = check_users()
+        with step("an order's confirmation goes through the worker to the mail sink"):
+            check_order_is_mailed(token)
         with step("GET /metrics"):
             check_metrics(paths)
         with step("the app is published on loopback only (APP_BIND)"):

@@ -99,6 +99,14 @@ class ProductService:
             limit=query.limit,
         )
 
+    async def warm(self, product_ids: list[int]) -> None:
+        """Fill the cache with these products' details again (after a write ended them)."""
+        for product_id in product_ids:
+            try:
+                await self.detail(product_id)
+            except NotFoundError:
+                pass  # archived meanwhile
+
     async def create(self, data: ProductCreate) -> ProductOut:
         async with self._db.connection() as conn:
             try:

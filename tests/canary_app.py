@@ -7,12 +7,14 @@ import os
 
 from pydantic import BaseModel
 from velithon import Velithon
+from velithon.background import BackgroundTask
 from velithon.di import FactoryProvider, Provide, ServiceContainer, inject
 from velithon.endpoint import HTTPEndpoint
 from velithon.exceptions import NotFoundException
 from velithon.middleware import Middleware
 from velithon.middleware.cors import CORSMiddleware
 from velithon.middleware.prometheus import PrometheusMiddleware
+from velithon.requests import Request
 from velithon.responses import FileResponse, JSONResponse
 
 from tests.canary_future import future_item
@@ -31,7 +33,7 @@ container = CanaryContainer()
 app = Velithon()
 app.register_container(container)
 app.log_config.log_level = os.environ.get("CANARY_LOG_LEVEL", "INFO")
-calls = {"raising": 0}
+calls = {"raising": 0, "background": 0}
 
 
 class Payload(BaseModel):
@@ -42,6 +44,21 @@ class Payload(BaseModel):
 async def raising() -> JSONResponse:
     calls["raising"] += 1
     raise RuntimeError("internal detail: db.internal:5432")
+
+
+async def failing_task() -> None:
+    raise RuntimeError("a background task failed")
+
+
+@app.get("/background-raising")
+async def background_raising() -> JSONResponse:
+    calls["background"] += 1
+    return JSONResponse({"ok": True}, background=BackgroundTask(failing_task))
+
+
+@app.get("/header")
+async def header(request: Request) -> JSONResponse:
+    return JSONResponse({"x-key": request.headers.get("x-key")})
 
 
 @app.get("/calls")

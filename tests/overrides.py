@@ -1,13 +1,14 @@
 """Container overrides loaded inside the server through CONTAINER_OVERRIDES (the test seam)."""
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, Optional
 
 import asyncpg
 
 from config import Settings
 from containers import Container
+from services.analytics_service import AnalyticsService
 from services.database_service import DatabaseService
 from services.health_service import HealthService
 from services.rate_limit_service import Decision, RateLimitService
@@ -74,3 +75,12 @@ def counted_product_reads(container: Container) -> None:
     container.override(
         container.database, lambda c: CountedProductReads(c.get(c.settings), c.get(c.redis))
     )
+
+
+class BrokenAnalytics(AnalyticsService):
+    async def record_sale(self, lines: Iterable[tuple[int, int]]) -> None:
+        raise RuntimeError("the analytics store exploded")
+
+
+def broken_analytics(container: Container) -> None:
+    container.override(container.analytics, lambda c: BrokenAnalytics(c.get(c.redis)))

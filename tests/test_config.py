@@ -68,17 +68,18 @@ def test_secrets_are_never_printed(monkeypatch: pytest.MonkeyPatch) -> None:
         ({"SECRET_KEY": STRONG, "JWT_SECRET": "change-me"}, "JWT_SECRET"),
         ({"SECRET_KEY": STRONG, "DEBUG": "true"}, "DEBUG"),
         ({"SECRET_KEY": STRONG, "CONTAINER_OVERRIDES": "x:y"}, "CONTAINER_OVERRIDES"),
+        ({"SECRET_KEY": STRONG, "SMTP_HOST": ""}, "SMTP_HOST"),
     ],
 )
 def test_production_refuses_unsafe_settings(
     monkeypatch: pytest.MonkeyPatch, env: dict[str, Any], named: str
 ) -> None:
     with pytest.raises(ValidationError, match=named):
-        settings(monkeypatch, ENVIRONMENT="production", **env)
+        settings(monkeypatch, ENVIRONMENT="production", **{"SMTP_HOST": "mail", **env})
 
 
 def test_production_accepts_strong_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
-    s = settings(monkeypatch, ENVIRONMENT="production", SECRET_KEY=STRONG)
+    s = settings(monkeypatch, ENVIRONMENT="production", SECRET_KEY=STRONG, SMTP_HOST="mail")
     assert s.environment == "production"
     assert s.effective_jwt_secret.get_secret_value() == STRONG
 
@@ -169,6 +170,7 @@ def test_the_guides_env_name_works_and_production_refuses_its_secrets(
     with pytest.raises(SystemExit, match="JWT_SECRET still has the placeholder"):
         load(monkeypatch, tmp_path, strong)
     ok = URLS + f"ENV=production\nSECRET_KEY={STRONG}\nDB_POOL_SIZE=20\nDB_MAX_OVERFLOW=40\n"
+    ok += "SMTP_HOST=mail\n"
     settings = load(monkeypatch, tmp_path, ok)
     assert settings.environment == "production"
     assert (settings.db_pool_size, settings.db_max_overflow) == (20, 40)

@@ -1,7 +1,12 @@
 """Migrations: dbmate applies the SQL files; applying twice changes nothing."""
 
+import asyncio
+
 import asyncpg
 import pytest
+from pgqueuer.adapters.drivers.asyncpg import AsyncpgDriver
+from pgqueuer.core.qm import QueueManager
+from pgqueuer.queries import Queries
 
 from scripts.migrate import migrate
 from tests.conftest import Database
@@ -40,3 +45,20 @@ def test_users_defaults_and_constraints(db: Database) -> None:
     db.execute("UPDATE users SET name = 'Grace' WHERE email = 'grace@example.com'")
     row = db.fetch("SELECT created_at, updated_at FROM users")[0]
     assert row["updated_at"] > row["created_at"]
+
+
+def test_the_job_queue_schema_is_the_one_pgqueuer_expects(database_url: str) -> None:
+    """migrations/20261203010000_install_pgqueuer.sql is PgQueuer's DDL for the version in
+    uv.lock; an upgrade that changes it fails here until a migration brings it along."""
+
+    async def check() -> None:
+        conn = await asyncpg.connect(database_url)
+        try:
+            queries = Queries(AsyncpgDriver(conn))
+            assert await queries.schema_is_installed()
+            await QueueManager(queries).verify_structure()  # raises naming what is missing
+            assert (await queries.plan_upgrade()).statements == ()
+        finally:
+            await conn.close()
+
+    asyncio.run(check())

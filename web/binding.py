@@ -6,6 +6,7 @@ endpoint's signature; every value is validated with the rules of web/inputs.py.
         body: AdminUserUpdate,                           # the JSON body (POST, PUT, PATCH)
         filters: Annotated[UserFilter, Query()],         # the query string as a model ...
         limit: int = 20,                                 # ... or one query parameter
+        key: Annotated[Optional[str], Header(alias="Idempotency-Key")] = None,  # a header
         me: Annotated[Principal, current_user],          # dependency(request)
         users: UserService = Provide[container.users],   # a service from the container
         request: Request,                                # the request itself
@@ -26,7 +27,7 @@ from typing import Annotated, Any, Optional, get_args, get_origin, get_type_hint
 
 from pydantic import BaseModel, ValidationError, create_model
 from velithon.di import Provide
-from velithon.params import Body, Path, Query
+from velithon.params import Body, Header, Path, Query
 from velithon.requests import Request
 from velithon.responses import Response
 
@@ -50,6 +51,7 @@ class Binding:
     route: Route
     path_names: tuple[str, ...]
     query_names: tuple[str, ...]
+    header_names: tuple[tuple[str, str], ...]  # (parameter, header) as in the request
     scalars: Optional[type[BaseModel]]  # path parameters and single query parameters
     query_model: Optional[tuple[str, type[BaseModel]]]
     body_model: Optional[tuple[str, type[BaseModel]]]
@@ -78,6 +80,7 @@ def inspect_endpoint(route: Route) -> Binding:
     template_names = set(_template_names(route.path))
     path_names: list[str] = []
     query_names: list[str] = []
+    header_names: list[tuple[str, str]] = []
     scalar_fields: dict[str, Any] = {}
     query_model = body_model = None
     dependencies: list[tuple[str, Callable[[Request], Any]]] = []
@@ -99,6 +102,12 @@ def inspect_endpoint(route: Route) -> Binding:
                 raise SignatureError(f"{where}: {name} is Path() but not in {route.path}")
             path_names.append(name)
             scalar_fields[name] = (annotation, ...)
+        elif headers := [m for m in markers if isinstance(m, Header)]:
+            header_names.append((name, headers[0].alias or name.replace("_", "-")))
+            others = [m for m in markers if not isinstance(m, Header)]
+            field_type = Annotated[(base, *others)] if others else base  # type: ignore[valid-type]
+            required = default is inspect.Parameter.empty
+            scalar_fields[name] = (field_type, ... if required else default)
         elif name in template_names:
             raise SignatureError(
                 f"{where}: path parameter {name} must be declared Annotated[T, Path()]"
@@ -125,7 +134,8 @@ def inspect_endpoint(route: Route) -> Binding:
         else None
     )
     return Binding(
-        route, tuple(path_names), tuple(query_names), scalars, query_model, body_model,
+        route, tuple(path_names), tuple(query_names), tuple(header_names), scalars, query_model,
+        body_model,
         tuple(dependencies), tuple(services), request_name,
     )  # fmt: skip
 
@@ -133,6 +143,7 @@ def inspect_endpoint(route: Route) -> Binding:
 def _handler(binding: Binding, container: Container) -> Handler:
     endpoint = binding.route.endpoint
     path_names, query_names = binding.path_names, binding.query_names
+    header_names = binding.header_names
     scalars, query_model, body_model = binding.scalars, binding.query_model, binding.body_model
     reads_query = bool(query_names) or query_model is not None
     known = {*query_names, *(query_model[1].model_fields if query_model else ())}
@@ -145,10 +156,14 @@ def _handler(binding: Binding, container: Container) -> Handler:
         if scalars is not None:
             values = {name: query[name] for name in query_names if name in query}
             values.update((name, request.path_params.get(name)) for name in path_names)
+            for name, header in header_names:
+                value = request.headers.get(header)
+                if value is not None:
+                    values[name] = value
             try:
                 kwargs.update(scalars.model_validate(values))
             except ValidationError as exc:
-                invalid(_located(exc, path_names))
+                invalid(_located(exc, path_names, dict(header_names)))
         if query_model is not None:
             name, model = query_model
             try:
@@ -175,11 +190,16 @@ def _query(request: Request, known: set[str]) -> dict[str, str]:
     return parse_urlencoded(text, "query", known) if text else {}
 
 
-def _located(exc: ValidationError, path_names: tuple[str, ...]) -> list[dict[str, Any]]:
+def _located(
+    exc: ValidationError, path_names: tuple[str, ...], headers: dict[str, str]
+) -> list[dict[str, Any]]:
     errors = validation_errors(exc, "query")
     for error in errors:
-        if error["loc"][1] in path_names:
+        name = error["loc"][1]
+        if name in path_names:
             error["loc"][0] = "path"
+        elif name in headers:
+            error["loc"][:2] = ["header", headers[name]]
     return errors
 
 

@@ -112,7 +112,13 @@ def _parameters(binding: Binding) -> list[dict[str, Any]]:
     if binding.scalars is not None:
         schema = _inline_definitions(binding.scalars.model_json_schema(ref_template=REF))
         required = set(schema.get("required", []))
+        headers = dict(binding.header_names)
         for name, field_schema in schema.get("properties", {}).items():
+            if name in headers:
+                parameters.append(
+                    _parameter(headers[name], "header", field_schema, name in required)
+                )
+                continue
             where = "path" if name in binding.path_names else "query"
             parameters.append(_parameter(name, where, field_schema, name in required))
     if binding.query_model is not None:
