@@ -25,6 +25,7 @@ from dotenv import dotenv_values
 
 from bench import loadgen, wrk
 from bench.common import PRODUCT_KEY, PRODUCTS, PRODUCTS_PAGE_KEY, PROFILE_KEY
+from bench.export import measure_export
 from bench.report import Row, machine_summary, print_table
 from bench.servers import Backing
 from tests.server import Server, clean_environ
@@ -123,13 +124,15 @@ def with_overrides(env: dict[str, str], overrides: list[str]) -> dict[str, str]:
 
 
 def seed(full: Server, backing: Backing) -> tuple[int, str]:
-    """Sign up and log in through the full app; cache the profile in Redis. (id, token)."""
+    """Sign up and log in through the full app (as an admin, for the export); cache the
+    profile in Redis. (id, token)."""
     email = f"bench-{uuid.uuid4().hex[:10]}@example.com"
     password = f"Bench-{secrets.token_hex(8)}-9"
     user = httpx.post(
         f"{full.url}/users", json={"name": "Bench", "email": email, "password": password}
     )
     user.raise_for_status()
+    backing.execute("UPDATE users SET role = 'admin' WHERE id = $1", user.json()["id"])
     login = httpx.post(f"{full.url}/auth/login", json={"email": email, "password": password})
     login.raise_for_status()
     backing.redis.set(backing.key_prefix + ":".join(PROFILE_KEY), orjson.dumps(user.json()))
@@ -239,6 +242,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         check(servers, user_id, headers)
         print(machine_summary(args), file=sys.stderr, flush=True)
         rows = measure(servers, args, headers)
+        export = measure_export(servers[0], backing, token)
         for server in servers:
             server.stop()
         lines = access_lines(log_dir / "full.log")
@@ -246,6 +250,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         if not lines:
             print("warning: the full app wrote no access lines: its cost was not measured")
         print_table(rows, args)
+        print(f"\n{export.report()}")
         ok = True
     finally:
         for server in servers:

@@ -15,11 +15,11 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_REDIS_DB = 15  # as the test suite: a TCP URL without a db number gets db 15
 
 
-def _sql(url: str, query: str) -> None:
+def _sql(url: str, query: str, *args: object) -> None:
     async def go() -> None:
         conn = await asyncpg.connect(url)
         try:
-            await conn.execute(query)
+            await conn.execute(query, *args)
         finally:
             await conn.close()
 
@@ -48,8 +48,8 @@ class Backing:
         migrate(self.database_url)
         return self
 
-    def execute(self, query: str) -> None:
-        _sql(self.database_url, query)
+    def execute(self, query: str, *args: object) -> None:
+        _sql(self.database_url, query, *args)
 
     def close(self) -> None:
         try:

@@ -130,7 +130,7 @@ def _parameters(binding: Binding) -> list[dict[str, Any]]:
 
 
 def _parameter(name: str, where: str, schema: dict[str, Any], required: bool) -> dict[str, Any]:
-    schema = dict(schema)
+    schema = _without_null(dict(schema))
     description = schema.pop("description", None)
     schema.pop("title", None)
     parameter = {"name": name, "in": where, "required": required or where == "path",
@@ -138,6 +138,21 @@ def _parameter(name: str, where: str, schema: dict[str, Any], required: bool) ->
     if description:
         parameter["description"] = description
     return parameter
+
+
+def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """A parameter is absent or a string: `Optional[X]`'s null is no value one can send."""
+    variants = schema.get("anyOf")
+    if variants and {"type": "null"} in variants:
+        rest = [v for v in variants if v != {"type": "null"}]
+        schema.pop("anyOf")
+        if len(rest) == 1:
+            schema.update(rest[0])
+        else:
+            schema["anyOf"] = rest
+        if schema.get("default", ...) is None:
+            schema.pop("default")
+    return schema
 
 
 def _inline_definitions(schema: dict[str, Any]) -> dict[str, Any]:
