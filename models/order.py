@@ -2,9 +2,10 @@
 moment, Money as for products)."""
 
 from datetime import datetime
-from typing import Any, Optional
+from typing import Optional
 
 from pydantic import BaseModel, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from models.base import InputModel, Money, QueryModel
 from models.pagination import Cursor, Place
@@ -21,24 +22,20 @@ class OrderItem(InputModel):
 
 
 class OrderCreate(InputModel):
+    """A product named twice is ordered with the quantities added up."""
+
     items: list[OrderItem] = Field(min_length=1, max_length=ITEMS_MAX)
 
-    @field_validator("items")
-    @classmethod
-    def _each_product_once(cls, items: list[OrderItem]) -> list[OrderItem]:
-        ids = [item.product_id for item in items]
-        if len(ids) != len(set(ids)):
-            raise ValueError("name each product once, with its whole quantity")
-        return items
-
-    @classmethod
-    def cross_field_rules(cls, schema: dict[str, Any]) -> None:
-        schema["properties"]["items"]["uniqueItems"] = True  # as close as JSON Schema gets
+    def quantities(self) -> dict[int, int]:
+        """Product id -> the quantity ordered, in the order the products were first named."""
+        wanted: dict[int, int] = {}
+        for item in self.items:
+            wanted[item.product_id] = wanted.get(item.product_id, 0) + item.quantity
+        return wanted
 
     def canonical(self) -> str:
-        """The request as a value: the same items in any order are the same request."""
-        items = sorted((i.product_id, i.quantity) for i in self.items)
-        return ";".join(f"{product}x{quantity}" for product, quantity in items)
+        """The request as a value: the same quantities in any order are the same request."""
+        return ";".join(f"{p}x{q}" for p, q in sorted(self.quantities().items()))
 
 
 class OrderFilter(QueryModel):
@@ -49,7 +46,7 @@ class OrderFilter(QueryModel):
     @classmethod
     def _newest_first(cls, place: Optional[Place]) -> Optional[Place]:
         if place is not None and (place.sort != "-id" or place.key != place.id):
-            raise ValueError("is not a cursor this API gave out")
+            raise PydanticCustomError("cursor_invalid", "is not a cursor this API gave out")
         return place
 
 

@@ -123,21 +123,23 @@ class OrderService:
     async def _place(
         self, user_id: int, order: OrderCreate, key: Optional[str], digest: str
     ) -> int:
-        wanted = {item.product_id: item.quantity for item in order.items}
+        wanted = order.quantities()
         async with self._db.transaction() as conn:
             if key is not None and not await conn.fetchval(CLAIM, user_id, key, digest):
                 raise KeyTaken
             products = {row["id"]: row for row in await conn.fetch(LOCK_PRODUCTS, list(wanted))}
-            for position, item in enumerate(order.items):
-                product = products.get(item.product_id)
+            positions = {item.product_id: i for i, item in reversed(list(enumerate(order.items)))}
+            for product_id, quantity in wanted.items():
+                product = products.get(product_id)
                 if product is None:
                     raise InvalidFieldError(
-                        f"items.{position}.product_id", "No such product (or archived)."
+                        f"items.{positions[product_id]}.product_id",
+                        "No such product (or archived).",
                     )
-                if product["stock"] < item.quantity:
+                if product["stock"] < quantity:  # also a sum beyond any stock: never stored
                     raise ConflictError(
                         f"Product {product['id']} ({product['name']}) has {product['stock']} "
-                        f"in stock, fewer than the {item.quantity} ordered."
+                        f"in stock, fewer than the {quantity} ordered."
                     )
             ids = sorted(wanted)
             quantities = [wanted[i] for i in ids]
