@@ -17,11 +17,13 @@ RUN uv sync --frozen --no-dev --no-cache --python "$(command -v python)"
 FROM python:${PYTHON_VERSION}-slim
 # libmagic for python-magic (upload content checks). Not version-pinned: the pin would break
 # with every Debian security update of the base image, and the base tag already fixes the release.
+# /app/uploads belongs to the app's user: a new named volume mounted there takes its owner.
 # hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libmagic1 \
     && rm -rf /var/lib/apt/lists/* \
-    && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin app
+    && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin app \
+    && mkdir -p /app/uploads && chown 10001 /app/uploads
 WORKDIR /app
 COPY --from=builder /app/.venv /app/.venv
 COPY main.py config.py containers.py ./

@@ -13,7 +13,7 @@ WITH_SERVERS := $(PY) -m scripts.devservers --data-dir .dev --
 	.tools/bin/pip install --quiet uv
 
 .venv/.installed: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen
+	$(UV) sync --frozen --quiet
 	@touch $@
 
 install: .venv/.installed
@@ -38,12 +38,17 @@ create-admin: install
 	$(WITH_SERVERS) sh -c '$(PY) -m scripts.migrate && \
 	  exec $(PY) -m scripts.create_admin --email "$(EMAIL)" --name "$(or $(NAME),Admin)"'
 
-# The fast suite; test-all adds the slow tests (outages, load, signals, schemathesis), as CI does.
+# The fast suite, in TEST_PROCESSES processes (pytest-xdist; each has its own database, Redis
+# prefix and servers). test-all then runs the slow tests (outages, load, signals, browser,
+# schemathesis) one at a time, as CI does: they time things and stop servers.
+TEST_PROCESSES ?= 2
 test: install
-	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not slow" -n $(TEST_PROCESSES) $(PYTEST_ARGS)
 
+# (exit code 5: the selection holds no test of that kind)
 test-all: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not slow" -n $(TEST_PROCESSES) $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(PY) -m pytest -m slow $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 # schemathesis over the OpenAPI document (FUZZ_EXAMPLES=200 make fuzz for a longer run).
 fuzz: install

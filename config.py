@@ -32,6 +32,7 @@ PLACEHOLDER_SECRETS = frozenset(
     }
 )
 MIN_SECRET_LENGTH = 32
+UPLOAD_FRAMING_BYTES = 16 * 1024
 
 CommaList = Annotated[list[str], NoDecode]
 
@@ -115,12 +116,11 @@ class Settings(BaseSettings):
         "default-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; "
         "object-src 'none'"
     )
-    # /docs loads Swagger UI from jsDelivr, with inline script and style.
+    # /docs: Swagger UI, served by the app. Its scripts and stylesheet come from 'self', its
+    # icons are data: URIs in the stylesheet, and "Try it out" calls the API ('self').
     docs_content_security_policy: str = (
-        "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-        "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-        "img-src 'self' data: https://res.cloudinary.com; frame-ancestors 'none'; "
-        "object-src 'none'"
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
     )
     referrer_policy: str = "strict-origin-when-cross-origin"
     permissions_policy: str = "camera=(), geolocation=(), microphone=(), payment=(), usb=()"
@@ -179,10 +179,11 @@ class Settings(BaseSettings):
         "127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
     ]  # fmt: skip
 
-    # File uploads
-    max_file_size: int = Field(default=10 * 1024 * 1024, ge=1)
+    # File uploads (docs/uploads.md): the largest file in bytes, where files are stored, and
+    # the extensions accepted (each also sniffed with python-magic: services/content_types.py)
+    max_file_size: int = Field(default=10 * 1024 * 1024, ge=1, le=1024 * 1024 * 1024)
     upload_path: str = "./uploads"
-    allowed_extensions: CommaList = [".jpg", ".jpeg", ".png", ".gif", ".pdf"]
+    allowed_extensions: CommaList = [".jpg", ".jpeg", ".png", ".gif", ".webp"]
 
     # Test seam: "module:function" called with the container in every server process at
     # start, to swap providers. Refused in production.
@@ -253,6 +254,19 @@ class Settings(BaseSettings):
         if self.job_retry_delay > self.job_retry_max_delay:
             raise ValueError("JOB_RETRY_DELAY cannot be longer than JOB_RETRY_MAX_DELAY")
         return self
+
+    @field_validator("allowed_extensions")
+    @classmethod
+    def dotted_extensions(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("name at least one extension (.png,.jpg)")
+        return [item.lower() if item.startswith(".") else "." + item.lower() for item in value]
+
+    @property
+    def max_upload_request_size(self) -> int:
+        """An upload's whole request: the file plus room for the multipart framing around it
+        (boundaries, part headers). The reverse proxy must refuse larger bodies too."""
+        return self.max_file_size + UPLOAD_FRAMING_BYTES
 
     @property
     def effective_jwt_secret(self) -> SecretStr:

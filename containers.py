@@ -15,16 +15,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from swagger_ui_bundle import swagger_ui_path
 from velithon.di import Provide
 
 from config import Settings, get_settings
 from services.analytics_service import AnalyticsService
 from services.auth_service import AuthService
 from services.cache_service import CacheService
+from services.content_types import sniffer
 from services.database_service import DatabaseService
 from services.email_service import EmailService
 from services.export_service import ExportService
 from services.health_service import HealthService
+from services.image_service import ImageService
 from services.job_service import ORDER_CONFIRMATION, JobQueue
 from services.job_worker import JobWorker
 from services.metrics_service import MetricsService
@@ -36,6 +39,7 @@ from services.redis_service import RedisService
 from services.session_service import SessionService
 from services.static_files import StaticFiles
 from services.stats_service import StatsService
+from services.storage import LocalDiskStore
 from services.token_service import TokenService
 from services.user_service import UserService
 
@@ -68,6 +72,7 @@ class Container:
     )
     rate_limits = Provider(lambda c: RateLimitService(c.get(c.redis)))
     static_files = Provider(lambda c: StaticFiles(ROOT / "static"))
+    swagger_ui = Provider(lambda c: StaticFiles(Path(str(swagger_ui_path))))  # for /docs
     health = Provider(lambda c: HealthService(c.get(c.settings), c.get(c.database), c.get(c.redis)))
     cache = Provider(lambda c: CacheService(c.get(c.settings), c.get(c.redis)))
     products = Provider(lambda c: ProductService(c.get(c.database), c.get(c.cache)))
@@ -88,6 +93,14 @@ class Container:
         lambda c: JobWorker(
             c.get(c.settings), c.get(c.database),
             {ORDER_CONFIRMATION: c.get(c.orders).send_confirmation},
+        )
+    )  # fmt: skip
+    # Where uploads are kept; an S3-compatible store would be built here (docs/uploads.md).
+    uploads = Provider(lambda c: LocalDiskStore(Path(c.get(c.settings).upload_path)))
+    images = Provider(
+        lambda c: ImageService(
+            c.get(c.database), c.get(c.uploads), sniffer(),
+            c.get(c.settings).allowed_extensions, c.get(c.settings).max_file_size,
         )
     )  # fmt: skip
     users = Provider(

@@ -32,6 +32,7 @@ from observability.access_log import access_log
 from observability.logs import configure_logging, take_over_velithon_logging
 from observability.metrics import mark_worker_gone, sample_pool_forever, tallies
 from services.connectivity import StartupError, check_backends
+from services.image_service import check_uploads
 from web import openapi
 from web.binding import bind
 from web.client_address import ClientAddress
@@ -59,6 +60,14 @@ def stop_worker(exc: StartupError) -> None:
     sys.stderr.write(f"{exc}\n")
     sys.stderr.flush()
     os._exit(3)
+
+
+def route_body_limit(settings: Settings, route: Route) -> int:
+    """The byte limit a route's declaration names (web/route.py `body_limit`)."""
+    limit = getattr(settings, route.body_limit or "", None)
+    if not isinstance(limit, int) or isinstance(limit, bool):
+        raise ValueError(f"{route}: body_limit={route.body_limit!r} names no integer setting")
+    return limit
 
 
 def create_app(settings: Settings | None = None, extra_routes: Sequence[Route] = ()) -> Velithon:
@@ -99,7 +108,13 @@ def create_app(settings: Settings | None = None, extra_routes: Sequence[Route] =
             # Preflights are answered before anything below can refuse them.
             Middleware(CORSMiddleware, settings=settings),
             # Refuse oversized bodies before spending a rate-limit slot or a token check.
-            Middleware(BodyLimitMiddleware, max_size=settings.max_request_size),
+            Middleware(
+                BodyLimitMiddleware,
+                max_size=settings.max_request_size,
+                route_limits={
+                    r: route_body_limit(settings, r) for r in table.routes if r.body_limit
+                },
+            ),
             # Before auth: floods of bad tokens are limited too (per client address).
             Middleware(RateLimitMiddleware, settings=settings, container=container),
             # Innermost middleware; the error boundary then wraps each route (errors.py).
@@ -111,13 +126,15 @@ def create_app(settings: Settings | None = None, extra_routes: Sequence[Route] =
         openapi.build(settings.app_name, settings.app_version, [b for b, _ in bindings.values()])
     )
     background: list[asyncio.Task[None]] = []
-    jobs_stop = asyncio.Event()  # JOBS_IN_APP: the job worker's, set at shutdown
+    jobs: list[asyncio.Task[None]] = []  # JOBS_IN_APP: the job worker, stopped at shutdown
+    jobs_stop = asyncio.Event()
 
     @app.on_startup()
     async def open_resources() -> None:
         take_over_velithon_logging(settings)
         try:
             loop = refuse_unsupported_loop()
+            check_uploads(settings)
             await check_backends(settings)
         except StartupError as exc:
             stop_worker(exc)
@@ -130,17 +147,16 @@ def create_app(settings: Settings | None = None, extra_routes: Sequence[Route] =
             asyncio.create_task(container.get(container.sessions).reconcile_forever())
         )
         if settings.jobs_in_app:  # development: no separate `make worker`
-            jobs = asyncio.create_task(container.get(container.job_worker).run(jobs_stop))
+            jobs.append(asyncio.create_task(container.get(container.job_worker).run(jobs_stop)))
         log.info("worker_started", environment=settings.environment, loop=loop)
-        if settings.jobs_in_app:
-            background.append(jobs)
 
     @app.on_shutdown()
     async def close_resources() -> None:
-        jobs_stop.set()  # the job worker finishes the jobs in hand, then returns
-        await asyncio.wait(background, timeout=settings.server_shutdown_timeout / 2)
         for task in background:
             task.cancel()
+        if jobs:  # the job worker finishes the jobs in hand, then returns
+            jobs_stop.set()
+            await asyncio.wait(jobs, timeout=settings.server_shutdown_timeout / 2)
         await container.close()
         tallies.flush()
         mark_worker_gone()

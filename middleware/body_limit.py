@@ -1,15 +1,19 @@
-"""Request size: a body over MAX_REQUEST_SIZE gets 413.
+"""Request size: a body over MAX_REQUEST_SIZE (or its route's own limit, web/route.py
+`body_limit`: uploads) gets 413.
 
 A declared Content-Length over the limit is refused before anything is read. A body without
 one (chunked) is counted as it streams in, and reading stops with 413 once it passes the limit:
 Velithon would otherwise collect the whole body in memory first (facts page).
 """
 
+from collections.abc import Mapping
 from typing import Any
 
 from velithon.datastructures import Protocol, Scope
 
+from web.context import current_request
 from web.problems import problem
+from web.route import Route
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -46,23 +50,29 @@ class _CountingProtocol:
 
 
 class BodyLimitMiddleware:
-    def __init__(self, app: Any, max_size: int) -> None:
+    def __init__(self, app: Any, max_size: int, route_limits: Mapping[Route, int]) -> None:
         self.app = app
         self._max = max_size
+        self._route_limits = route_limits
 
     async def __call__(self, scope: Scope, protocol: Protocol) -> None:
         if scope.proto != "http" or scope.method not in BODY_METHODS:
             await self.app(scope, protocol)
             return
+        limit = self._max
+        if self._route_limits:
+            info = current_request.get()
+            if info is not None and info.route is not None:
+                limit = self._route_limits.get(info.route, limit)
         length = scope.headers.get("content-length")
         if length is not None:
             if not length.isdigit():
                 await problem(scope, 400, "Content-Length is not a number.")(scope, protocol)
                 return
-            if int(length) > self._max:
-                detail = f"The request body is larger than {self._max} bytes."
+            if int(length) > limit:
+                detail = f"The request body is larger than {limit} bytes."
                 await problem(scope, 413, detail)(scope, protocol)
                 return
         else:
-            protocol._protocol = _CountingProtocol(protocol._protocol, self._max)
+            protocol._protocol = _CountingProtocol(protocol._protocol, limit)
         await self.app(scope, protocol)

@@ -29,6 +29,8 @@ from services.errors import (
     InvalidFieldError,
     NotFoundError,
     PermissionDeniedError,
+    TooLargeError,
+    UnsupportedMediaTypeError,
     WrongPasswordError,
 )
 from web.problems import ProblemError, ProblemResponse, problem
@@ -41,6 +43,8 @@ DOMAIN_STATUS = (
     (ConflictError, 409),
     (AuthenticationError, 401),
     (PermissionDeniedError, 403),
+    (TooLargeError, 413),
+    (UnsupportedMediaTypeError, 415),
 )
 BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="api", error="invalid_token"'}
 RETRY_AFTER_SECONDS = "5"

@@ -24,6 +24,10 @@ PROJECT = f"vsmoke{os.getpid()}"
 PORT = 18000 + os.getpid() % 1000
 IMAGE = "velithon-service:compose-smoke"
 GRACE_SECONDS = 20  # compose.yaml's stop_grace_period for the app
+SMOKE_GIF = (
+    b"GIF89a\x01\x00\x01\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00!\xf9\x04\x01\x00\x00\x00\x00"
+    b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+)
 
 
 class SmokeFailure(Exception):
@@ -117,6 +121,37 @@ def check_order_is_mailed(token: str) -> None:
     print(f"   order {placed.json()['id']} placed, its confirmation reached the mail sink")
 
 
+def check_upload(paths: dict[str, Any]) -> None:
+    """An admin's image upload is sniffed by the image's libmagic, lands on the uploads volume
+    (writable by the app's user) and is served back."""
+    if "/products/{product_id}/images" not in paths:
+        print("   skipped: no image uploads yet")
+        return
+    email = f"smoke{PORT}@example.com"
+    compose("exec", "-T", "app", "python", "-m", "scripts.create_admin", "--email", email)
+    base = f"http://127.0.0.1:{PORT}"
+    login = httpx.post(
+        base + "/auth/login", json={"email": email, "password": "Smoke-pass-123"}, timeout=10
+    )
+    auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    product = httpx.post(
+        base + "/products", json={"sku": "SMOKE-1", "name": "Smoke", "price": "1.00"},
+        headers=auth, timeout=10,
+    )  # fmt: skip
+    expect(product.status_code == 201, f"product: {product.status_code} {product.text}")
+    upload = httpx.post(
+        f"{base}/products/{product.json()['id']}/images", headers=auth, timeout=10,
+        files={"file": ("smoke.gif", SMOKE_GIF, "image/gif")},
+    )  # fmt: skip
+    expect(upload.status_code == 201, f"upload: {upload.status_code} {upload.text}")
+    served = get(upload.json()["url"])
+    expect(served.status_code == 200 and served.content == SMOKE_GIF, f"download: {served}")
+    expect(served.headers["content-type"] == "image/gif", served.headers)
+    listing = compose("exec", "-T", "app", "ls", "/app/uploads", capture=True).split()
+    expect(upload.json()["url"].rsplit("/", 1)[1] in listing, f"not on the volume: {listing}")
+    print(f"   uploaded and served {upload.json()['url']} from the uploads volume")
+
+
 def check_metrics(paths: dict[str, Any]) -> None:
     response = get("/metrics")
     if response.status_code in (401, 404) and "/metrics" not in paths:
@@ -195,6 +230,8 @@ def main() -> int:
             token = check_users()
         with step("an order's confirmation goes through the worker to the mail sink"):
             check_order_is_mailed(token)
+        with step("an admin uploads an image, served from the uploads volume"):
+            check_upload(paths)
         with step("GET /metrics"):
             check_metrics(paths)
         with step("the app is published on loopback only (APP_BIND)"):

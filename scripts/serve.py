@@ -24,6 +24,7 @@ from granian.http import HTTP1Settings
 from config import Settings, get_settings
 from observability.logs import stdlib_logging_config
 from services.connectivity import StartupError, check_backends
+from services.image_service import check_uploads
 
 
 def reset_metrics_dir() -> None:
@@ -67,6 +68,7 @@ def main(target: str = "main:app") -> None:
     settings = get_settings()
     try:
         check_port(settings)
+        check_uploads(settings)
         asyncio.run(check_backends(settings))
     except StartupError as exc:
         raise SystemExit(str(exc)) from None

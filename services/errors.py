@@ -48,3 +48,11 @@ class RejectedValueError(InvalidFieldError):
 
     def __init__(self, field: str) -> None:
         super().__init__(field, "This value is not accepted.")
+
+
+class TooLargeError(DomainError):
+    """An upload bigger than its limit (413)."""
+
+
+class UnsupportedMediaTypeError(DomainError):
+    """A file of a type (or extension) that is not accepted (415)."""

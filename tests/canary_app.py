@@ -100,6 +100,12 @@ async def file() -> FileResponse:
     return FileResponse(os.path.join(os.path.dirname(__file__), "..", "static", "style.css"))
 
 
+@app.post("/form")
+async def form(request: Request) -> JSONResponse:
+    parsed = await request.form()
+    return JSONResponse({"fields": len(parsed)})
+
+
 class Thing(HTTPEndpoint):
     async def get(self) -> JSONResponse:
         return JSONResponse({"ok": True})

@@ -51,10 +51,12 @@ def burst(base_url: str, path: str, clients: int, each: int) -> list[int]:
         ]
 
 
-def test_exact_under_concurrent_bursts(start_server: StartServer, redis_client: Redis) -> None:
+def test_exact_under_concurrent_bursts(start_server: StartServer, own_redis: PrivateRedis) -> None:
     """Concurrent checks of a worker share one script call (services/batching.py), many of
-    them for the same bucket; the count stays exact."""
-    srv = start_server(fresh=True, WORKERS="2", RATE_LIMIT_PER_MINUTE="30")
+    them for the same bucket; the count stays exact. A Redis of its own: its command counts
+    are this server's alone, whatever else the suite runs meanwhile."""
+    srv = start_server(fresh=True, WORKERS="2", RATE_LIMIT_PER_MINUTE="30", REDIS_URL=own_redis.url)
+    redis_client = Redis.from_url(own_redis.url, decode_responses=True)
     calls_before = script_calls(redis_client)
     results = burst(srv.url, "/users/me", clients=40, each=3)
     assert results.count(401) == 30 and results.count(429) == 90
@@ -170,9 +172,10 @@ def test_large_limits_use_bounded_memory_and_stay_exact(
 
 
 def test_a_refused_bucket_is_refused_without_asking_redis_until_its_reset(
-    start_server: StartServer, redis_client: Redis
+    start_server: StartServer, own_redis: PrivateRedis
 ) -> None:
-    srv = start_server(fresh=True, RATE_LIMIT_PER_MINUTE="3")
+    srv = start_server(fresh=True, RATE_LIMIT_PER_MINUTE="3", REDIS_URL=own_redis.url)
+    redis_client = Redis.from_url(own_redis.url, decode_responses=True)
     assert statuses(srv.url + "/users/me", 4) == [401, 401, 401, 429]
     calls_before = script_calls(redis_client)
     refused = [httpx.get(srv.url + "/users/me") for _ in range(20)]
@@ -182,11 +185,12 @@ def test_a_refused_bucket_is_refused_without_asking_redis_until_its_reset(
 
 
 def test_the_session_check_rides_with_the_rate_limit_check(
-    start_server: StartServer, redis_client: Redis
+    start_server: StartServer, own_redis: PrivateRedis
 ) -> None:
     """One round trip for an authenticated request: the script also reads the session's
     denylist key, so the auth middleware needs no MGET of its own."""
-    srv = start_server(fresh=True, RATE_LIMIT_PER_MINUTE="1000")
+    srv = start_server(fresh=True, RATE_LIMIT_PER_MINUTE="1000", REDIS_URL=own_redis.url)
+    redis_client = Redis.from_url(own_redis.url, decode_responses=True)
     account = register(srv.url)
     before = command_calls(redis_client, "mget")
     assert statuses(srv.url + "/users/me", 10, headers=account.headers) == [200] * 10

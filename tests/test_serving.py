@@ -38,6 +38,10 @@ def test_each_launcher_serves_the_same_app(start_server: StartServer, launcher: 
     srv = start_server(LAUNCHERS[launcher])
     static = httpx.get(srv.url + "/static/style.css")
     assert static.status_code == 200 and static.headers["x-content-type-options"] == "nosniff"
+    for asset in ("/static/style.css", "/static/docs.js", "/docs/assets/swagger-ui-bundle.js"):
+        cached = httpx.get(srv.url + asset)
+        assert cached.status_code == 200 and cached.headers["etag"], asset
+        assert cached.headers["cache-control"] == "public, max-age=3600", asset
     account = register(srv.url)
     for _ in range(20):  # spread over both workers
         assert httpx.get(srv.url + "/users/me", headers=account.headers).status_code == 200

@@ -20,8 +20,9 @@ ACCESS_LEVELS: tuple[str, ...] = ("public", "authenticated", "admin")
 # counted per client address), or "exempt": never counted.
 RATE_LIMIT_EXEMPT = "exempt"
 RATE_LIMIT_DEFAULT = "default"
-# Which Content-Security-Policy the response gets (middleware/security_headers.py).
-Policy = Literal["api", "docs"]
+# Which Content-Security-Policy the response gets (middleware/security_headers.py); "files"
+# for uploaded files: nothing in them may run, whatever they turn out to be.
+Policy = Literal["api", "docs", "files"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -48,6 +49,9 @@ class Route:
     policy: Policy = "api"
     # Successful requests are logged at this level: "debug" keeps probes out of the log.
     log_level: Literal["info", "debug"] = "info"
+    # The Settings attribute that caps this route's request body instead of MAX_REQUEST_SIZE
+    # (middleware/body_limit.py): uploads.
+    body_limit: Optional[str] = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "method", self.method.upper())

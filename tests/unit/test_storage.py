@@ -1,0 +1,50 @@
+"""The local-disk store: only its own names, atomic commits, nothing left by a failed stage."""
+
+from pathlib import Path
+
+import pytest
+
+from services.storage import LocalDiskStore, valid_name
+
+NAME = "0123456789abcdef0123456789abcdef.png"
+
+
+def listing(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+
+async def test_a_committed_file_appears_whole_under_its_name(tmp_path: Path) -> None:
+    store = LocalDiskStore(tmp_path)
+    async with store.stage() as staged:
+        await staged.write(b"abc")
+        await staged.write(b"def")
+        assert listing(tmp_path) != [NAME]  # staged: not visible under its name yet
+        await staged.commit(NAME)
+    assert listing(tmp_path) == [NAME]
+    assert await store.read(NAME) == b"abcdef"
+
+
+async def test_a_stage_left_by_an_error_leaves_nothing(tmp_path: Path) -> None:
+    store = LocalDiskStore(tmp_path)
+    with pytest.raises(RuntimeError):
+        async with store.stage() as staged:
+            await staged.write(b"half a file")
+            raise RuntimeError("the client went away")
+    assert listing(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["../secret.png", "/etc/passwd", "sub/" + NAME, NAME.upper(), NAME + "\x00", ".incoming",
+     "x.png", NAME.replace(".png", ""), ""],
+)  # fmt: skip
+async def test_only_its_own_names_are_read(tmp_path: Path, name: str) -> None:
+    (tmp_path / "secret.png").write_bytes(b"outside")
+    store = LocalDiskStore(tmp_path / "store")
+    assert not valid_name(name)
+    assert await store.read(name) is None
+    with pytest.raises(ValueError):
+        async with store.stage() as staged:
+            await staged.write(b"x")
+            await staged.commit(name)
+    assert listing(tmp_path / "store") == []
