@@ -74,7 +74,7 @@ def test_long_lines_of_two_workers_never_interleave(start_server: StartServer) -
     asyncio.run(burst())
     srv.wait_for_log('"path":"/probe/long-line"')
     srv.stop()  # everything flushed
-    lines = [line for line in srv.log.splitlines() if line and not line.startswith("[")]
+    lines = [line for line in srv.log.split("\n") if line and not line.startswith("[")]
     parsed = [json.loads(line) for line in lines]  # fails on any mixed-up line
     long_lines = [p for p in parsed if p.get("event") == "probe_long_line"]
     assert len(long_lines) == 300

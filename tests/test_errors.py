@@ -110,7 +110,7 @@ def test_access_line_has_the_route_template(probe: Server) -> None:
     rid = "probe-route-template"
     httpx.get(probe.url + "/probe/items/7", headers={"x-request-id": rid})
     probe.wait_for_log(rid)
-    lines = [json.loads(x) for x in probe.log.splitlines() if rid in x and x.startswith("{")]
+    lines = [json.loads(x) for x in probe.log.split("\n") if rid in x and x.startswith("{")]
     assert lines[0]["route"] == "/probe/items/{item_id}"
     assert lines[0]["status"] == 200
 

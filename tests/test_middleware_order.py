@@ -27,7 +27,7 @@ def counted(server: Server, route: str, status: str) -> float:
 
 def access_line(server: Server, request_id: str) -> dict:
     server.wait_for_log(request_id)
-    for line in server.log.splitlines():
+    for line in server.log.split("\n"):
         if request_id in line and '"event":"request"' in line:
             return json.loads(line)
     raise AssertionError(request_id)
