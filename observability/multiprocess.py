@@ -8,6 +8,7 @@ a directory named after their parent, the server's master process. One left by a
 server whose pid the master now reuses is emptied first.
 """
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -43,7 +44,11 @@ def forget_dead_servers(root: Path) -> None:
 
 
 def share_between_workers() -> None:
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if given := os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # The image sets it for every process; scripts.serve empties it, the job worker and the
+        # scripts only need it to exist (prometheus-client fails on import without it).
+        with contextlib.suppress(OSError):
+            Path(given).mkdir(parents=True, exist_ok=True)
         return
     master = os.getppid()
     root = Path(tempfile.gettempdir())

@@ -8,12 +8,14 @@ Checks the configuration and the backends first, as the app does: one line namin
 
 import asyncio
 import signal
+from pathlib import Path
 
 import uvloop
 
 from config import Settings, get_settings
 from containers import container
 from observability.logs import configure_logging
+from scripts.healthcheck import ALIVE_FILE, BEAT
 from services.connectivity import StartupError, check_backends
 
 
@@ -25,10 +27,20 @@ async def run(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
+    beating = asyncio.create_task(beat(ALIVE_FILE))
     try:
         await container.get(container.job_worker).run(stop)
     finally:
+        beating.cancel()
+        await asyncio.to_thread(ALIVE_FILE.unlink, missing_ok=True)
         await container.close()
+
+
+async def beat(path: Path) -> None:
+    """For the container's healthcheck (scripts/healthcheck.py): proof that the loop runs."""
+    while True:
+        await asyncio.to_thread(path.touch)
+        await asyncio.sleep(BEAT)
 
 
 def main() -> None:
