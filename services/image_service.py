@@ -33,7 +33,7 @@ from services.errors import (
     TooLargeError,
     UnsupportedMediaTypeError,
 )
-from services.storage import FileStore, check_writable, valid_name
+from services.storage import FileStore, check_writable, sweep_staged, valid_name
 
 URL_PREFIX = "/uploads/"
 COLUMNS = "id, product_id, file_name, content_type, size, created_at"
@@ -57,10 +57,11 @@ NO_SUCH_PRODUCT = "No product with this id."
 
 def check_uploads(settings: Settings) -> None:
     """At start, one line naming what is wrong: libmagic missing, an extension that cannot be
-    checked, an UPLOAD_PATH that cannot be written."""
+    checked, an UPLOAD_PATH that cannot be written. Then staged files of killed workers go."""
     check_libmagic()
     check_extensions(settings.allowed_extensions)
     check_writable(Path(settings.upload_path))
+    sweep_staged(Path(settings.upload_path))
 
 
 @dataclass(frozen=True)

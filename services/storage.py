@@ -9,6 +9,7 @@ parts, complete or abort); docs/uploads.md says how it plugs in.
 
 import os
 import re
+import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
@@ -36,6 +37,22 @@ def check_writable(root: Path, setting: str = "UPLOAD_PATH") -> None:
         probe.unlink()
     except OSError as exc:
         raise StartupError(f"{setting}: {root} cannot be written ({exc.strerror})") from None
+
+
+# A staged file this old is no upload in progress: its worker was killed (SIGKILL, OOM) before
+# it could discard it. Swept at each server start; a day leaves any real upload alone.
+STALE_STAGED = 24 * 3600
+
+
+def sweep_staged(root: Path, older_than: float = STALE_STAGED) -> int:
+    """At start: delete what killed workers left in .incoming/; returns how many files."""
+    swept, cutoff = 0, time.time() - older_than
+    for path in (root / INCOMING).glob("*.part"):
+        with suppress(OSError):
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                swept += 1
+    return swept
 
 
 def valid_name(name: str) -> bool:

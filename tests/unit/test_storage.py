@@ -1,10 +1,12 @@
 """The local-disk store: only its own names, atomic commits, nothing left by a failed stage."""
 
+import os
+import time
 from pathlib import Path
 
 import pytest
 
-from services.storage import LocalDiskStore, valid_name
+from services.storage import INCOMING, STALE_STAGED, LocalDiskStore, sweep_staged, valid_name
 
 NAME = "0123456789abcdef0123456789abcdef.png"
 
@@ -48,3 +50,17 @@ async def test_only_its_own_names_are_read(tmp_path: Path, name: str) -> None:
             await staged.write(b"x")
             await staged.commit(name)
     assert listing(tmp_path / "store") == []
+
+
+def test_a_start_sweeps_what_killed_workers_staged_and_nothing_else(tmp_path: Path) -> None:
+    incoming = tmp_path / INCOMING
+    incoming.mkdir()
+    left, current = incoming / "left.part", incoming / "current.part"
+    kept = tmp_path / NAME
+    for path in (left, current, kept):
+        path.write_bytes(b"x")
+    old = time.time() - STALE_STAGED - 60
+    for path in (left, kept):
+        os.utime(path, (old, old))
+    assert sweep_staged(tmp_path) == 1
+    assert listing(tmp_path) == [f"{INCOMING}/current.part", NAME]
