@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from config import Settings
+from services.image_service import check_uploads
 from services.storage import INCOMING, STALE_STAGED, LocalDiskStore, sweep_staged, valid_name
 
 NAME = "0123456789abcdef0123456789abcdef.png"
@@ -64,3 +66,17 @@ def test_a_start_sweeps_what_killed_workers_staged_and_nothing_else(tmp_path: Pa
         os.utime(path, (old, old))
     assert sweep_staged(tmp_path) == 1
     assert listing(tmp_path) == [f"{INCOMING}/current.part", NAME]
+
+
+def test_the_start_check_sweeps(tmp_path: Path) -> None:
+    """check_uploads (run by scripts.serve before the workers) is what calls sweep_staged."""
+    (tmp_path / INCOMING).mkdir()
+    left = tmp_path / INCOMING / "left.part"
+    left.write_bytes(b"x")
+    old = time.time() - STALE_STAGED - 60
+    os.utime(left, (old, old))
+    check_uploads(Settings(
+        database_url="postgresql://u@db/app", redis_url="redis://r/0",  # type: ignore[arg-type]
+        upload_path=str(tmp_path), _env_file=None,  # type: ignore[call-arg]
+    ))  # fmt: skip
+    assert not left.exists()
