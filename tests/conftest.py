@@ -27,7 +27,8 @@ from scripts.devservers import embedded_postgres, embedded_redis
 from scripts.migrate import migrate
 from tests.accounts import Account, register, sign_in
 from tests.backends import PrivateRedis
-from tests.server import ROOT, Server, clean_environ
+from tests.forkserver import Forkserver
+from tests.server import ROOT, Server, clean_environ, warm_forkserver
 
 EMBEDDED_DIR = ROOT / ".dev" / "test"
 DEFAULT_REDIS_DB = 15
@@ -200,14 +201,22 @@ def _logs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def server(app_env: dict[str, str], _logs_dir: Path) -> Iterator[Server]:
-    srv = Server({**clean_environ(), **app_env}, _logs_dir / "main.log").start()
+def forkserver() -> Iterator[Forkserver]:
+    warm = warm_forkserver()
+    yield warm
+    warm.close()
+
+
+@pytest.fixture(scope="session")
+def server(app_env: dict[str, str], _logs_dir: Path, forkserver: Forkserver) -> Iterator[Server]:
+    env = {**clean_environ(), **app_env}
+    srv = Server(env, _logs_dir / "main.log", forkserver=forkserver).start()
     yield srv
     srv.stop()
 
 
 @pytest.fixture(scope="session")
-def _shared_servers() -> Iterator[dict[tuple[object, ...], Server]]:
+def _shared_servers(forkserver: Forkserver) -> Iterator[dict[tuple[object, ...], Server]]:
     servers: dict[tuple[object, ...], Server] = {}
     yield servers
     for srv in servers.values():
@@ -220,12 +229,17 @@ def start_server(
     app_env: dict[str, str],
     _logs_dir: Path,
     _shared_servers: dict[tuple[object, ...], Server],
+    forkserver: Forkserver,
 ) -> Iterator[StartServer]:
     """A server with other settings, workers or command. One server per distinct set of them
     serves every test that asks for it (the tables and the Redis prefix are emptied between
     tests as usual); fresh=True starts one for this test alone, stopped after it: for tests that
     stop or signal their server, count its whole log, or need a worker's memory blank (the rate
-    limiter remembers refused buckets)."""
+    limiter remembers refused buckets).
+
+    Servers are forks of one warm interpreter (tests/forkserver.py), so they share its hash
+    seed; own_interpreter=True starts one the ordinary way, for a test that needs two
+    processes whose hash() differs (as two replicas' does)."""
     started: list[Server] = []
 
     def start(
@@ -233,18 +247,26 @@ def start_server(
         ready_path: str = "/health/live",
         pipe: bool = False,
         fresh: bool = False,
+        own_interpreter: bool = False,
         **env: str,
     ) -> Server:
-        if not (command or env or pipe or fresh):
+        alone = fresh or pipe or own_interpreter
+        if not (command or env or alone):
             return request.getfixturevalue("server")  # the suite's own: the same settings
         key = (tuple(command or ()), ready_path, tuple(sorted(env.items())))
-        shared = _shared_servers.get(key) if not (fresh or pipe) else None
+        shared = None if alone else _shared_servers.get(key)
         if shared is not None and shared.process is not None and shared.process.poll() is None:
             return shared
         log_path = _logs_dir / f"extra-{uuid.uuid4().hex[:8]}.log"
-        srv = Server({**clean_environ(), **app_env, **env}, log_path, command, pipe=pipe)
+        srv = Server(
+            {**clean_environ(), **app_env, **env},
+            log_path,
+            command,
+            pipe=pipe,
+            forkserver=None if own_interpreter else forkserver,
+        )
         srv.start(ready_path=ready_path)
-        if fresh or pipe:
+        if alone:
             started.append(srv)
         else:
             _shared_servers[key] = srv

@@ -9,25 +9,37 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 import httpx
 
 from config import Settings
 from observability.metrics import FLUSH_INTERVAL
+from tests.forkserver import ForkedProcess, Forkserver
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVE = [sys.executable, "-m", "scripts.serve"]
 
 
+def read_by_the_app_alone(name: str) -> bool:
+    """An app setting, or ENV_FILE (config.py reads it): no library reads these."""
+    return name.lower() in Settings.model_fields or name == "ENV_FILE"
+
+
 def clean_environ() -> dict[str, str]:
     """The caller's environment minus every app setting, so a developer's shell can't leak in
-    (and minus the metrics directory: each server makes its own)."""
+    (and minus the metrics directory: each server makes its own; and pytest's name of the
+    running test, which would make every server's environment differ)."""
     return {
         k: v
         for k, v in os.environ.items()
-        if k.lower() not in Settings.model_fields and k != "PROMETHEUS_MULTIPROC_DIR"
+        if k.lower() not in Settings.model_fields
+        and k not in ("PROMETHEUS_MULTIPROC_DIR", "PYTEST_CURRENT_TEST")
     }
+
+
+def warm_forkserver() -> Forkserver:
+    return Forkserver(clean_environ(), may_differ=read_by_the_app_alone)
 
 
 def free_port() -> int:
@@ -37,7 +49,8 @@ def free_port() -> int:
 
 
 class Server:
-    """One server process. Its stdout and stderr go to a log file the tests can read."""
+    """One server process. Its stdout and stderr go to a log file the tests can read. With a
+    Forkserver, a server it can start is a fork of its warm interpreter."""
 
     def __init__(
         self,
@@ -46,8 +59,10 @@ class Server:
         command: Optional[list[str]] = None,
         name: str = "server",
         pipe: bool = False,
+        forkserver: Optional[Forkserver] = None,
     ) -> None:
         self.name = name
+        self.forkserver = forkserver
         self.pipe = pipe  # stdout through a pipe (as under a process manager), copied to the log
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -56,9 +71,17 @@ class Server:
         # process's own leaks in, such as the metrics directory importing the app chose here.
         self.env = {**env, "HOST": "127.0.0.1", "PORT": str(self.port)}
         self.command = [arg.replace("{port}", str(self.port)) for arg in (command or SERVE)]
-        self.process: Optional[subprocess.Popen[bytes]] = None
+        self.process: Union[subprocess.Popen[bytes], ForkedProcess, None] = None
 
     def start(self, timeout: float = 30.0, ready_path: str = "/health/live") -> "Server":
+        forkserver = self.forkserver
+        if (
+            forkserver is not None
+            and not self.pipe
+            and forkserver.can_start(self.command, self.env)
+        ):
+            self.process = forkserver.start(self.command, self.env, self.log_path)
+            return self._wait_ready(timeout, ready_path)
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             self.command,
@@ -74,6 +97,10 @@ class Server:
             ).start()
         else:
             log.close()
+        return self._wait_ready(timeout, ready_path)
+
+    def _wait_ready(self, timeout: float, ready_path: str) -> "Server":
+        assert self.process is not None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -11,6 +11,7 @@ import redis
 
 from tests.accounts import register
 from tests.conftest import clean_environ
+from tests.forkserver import Forkserver
 from tests.probe_routes import LEAKY_MESSAGE, SIDE_EFFECT_KEY
 from tests.server import Server
 
@@ -20,11 +21,14 @@ PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}
 
 @pytest.fixture(scope="module", params=["DEBUG", "INFO", "WARNING", "ERROR"])
 def probe(
-    request: pytest.FixtureRequest, app_env: dict[str, str], _logs_dir: Path
+    request: pytest.FixtureRequest,
+    app_env: dict[str, str],
+    _logs_dir: Path,
+    forkserver: Forkserver,
 ) -> Iterator[Server]:
     level = request.param
     env = {**clean_environ(), **app_env, "LOG_LEVEL": level}
-    srv = Server(env, _logs_dir / f"probe-{level}.log", PROBE).start()
+    srv = Server(env, _logs_dir / f"probe-{level}.log", PROBE, forkserver=forkserver).start()
     yield srv
     srv.stop()
 
