@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 import httpx
 
+from tests import http
+
 PASSWORD = "Correct-horse-9"
 
 
@@ -22,14 +24,14 @@ class Account:
 
 
 def login(base_url: str, email: str, password: str = PASSWORD) -> httpx.Response:
-    return httpx.post(f"{base_url}/auth/login", json={"email": email, "password": password})
+    return http.post(f"{base_url}/auth/login", json={"email": email, "password": password})
 
 
 def register(
     base_url: str, email: str = "", password: str = PASSWORD, name: str = "Test User"
 ) -> Account:
     email = email or f"user-{uuid.uuid4().hex[:10]}@example.com"
-    created = httpx.post(
+    created = http.post(
         f"{base_url}/users", json={"name": name, "email": email, "password": password}
     )
     assert created.status_code == 201, created.text

@@ -25,6 +25,7 @@ import redis
 
 from scripts.devservers import embedded_postgres, embedded_redis
 from scripts.migrate import migrate
+from tests import http
 from tests.accounts import Account, register, sign_in
 from tests.backends import PrivateRedis
 from tests.forkserver import Forkserver
@@ -288,8 +289,8 @@ def own_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
 
 @pytest.fixture
 def client(server: Server) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.url, timeout=10) as http:
-        yield http
+    with http.Client(base_url=server.url, timeout=10) as connection:
+        yield connection
 
 
 @pytest.fixture(autouse=True)

@@ -9,11 +9,11 @@ import re
 from typing import Any
 
 import asyncpg
-import httpx
 import schemathesis
 from requests.structures import CaseInsensitiveDict
 
 from models.pagination import CURSOR_PATTERN, encode_cursor
+from tests import http
 
 ENV = os.environ
 # A key of each sort order, as a real page's last item would give it.
@@ -100,7 +100,7 @@ if ENV.get("FUZZ_EMAIL"):
     class Login:
         def get(self, case: schemathesis.Case, context: schemathesis.AuthContext) -> str:
             asyncio.run(_restore(int(ENV["FUZZ_USER_ID"]), ENV["FUZZ_ROLE"], ENV["FUZZ_HASH"]))
-            response = httpx.post(
+            response = http.post(
                 ENV["FUZZ_BASE_URL"] + "/auth/login",
                 json={"email": ENV["FUZZ_EMAIL"], "password": ENV["FUZZ_PASSWORD"]},
             )

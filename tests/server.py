@@ -15,6 +15,7 @@ import httpx
 
 from config import Settings
 from observability.metrics import FLUSH_INTERVAL
+from tests import http
 from tests.forkserver import ForkedProcess, Forkserver
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -107,7 +108,7 @@ class Server:
                 code = self.process.returncode
                 raise RuntimeError(f"{self.name} exited with {code}:\n{self.log[-4000:]}")
             try:
-                if httpx.get(self.url + ready_path, timeout=1).status_code == 200:
+                if http.get(self.url + ready_path, timeout=1).status_code == 200:
                     return self
             except httpx.TransportError:
                 pass
@@ -151,7 +152,7 @@ class Server:
         """GET /metrics once every worker has flushed its request tallies (at most
         FLUSH_INTERVAL after a request ends; middleware/metrics.py)."""
         time.sleep(FLUSH_INTERVAL + 0.3)
-        return httpx.get(self.url + "/metrics", **kwargs)
+        return http.get(self.url + "/metrics", **kwargs)
 
     @property
     def log(self) -> str:

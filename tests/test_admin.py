@@ -4,18 +4,18 @@ import os
 import subprocess
 import sys
 
-import httpx
 import pytest
 
+from tests import http
 from tests.accounts import Account, login, register
 from tests.conftest import Database, clean_environ
 from tests.server import ROOT, Server
 
 
 def test_admin_routes_need_the_admin_role(server: Server, user: Account) -> None:
-    assert httpx.get(server.url + "/admin/users").status_code == 401
-    assert httpx.get(server.url + "/admin/users", headers=user.headers).status_code == 403
-    patch = httpx.patch(
+    assert http.get(server.url + "/admin/users").status_code == 401
+    assert http.get(server.url + "/admin/users", headers=user.headers).status_code == 403
+    patch = http.patch(
         f"{server.url}/admin/users/{user.id}", json={"role": "admin"}, headers=user.headers
     )
     assert patch.status_code == 403
@@ -26,7 +26,7 @@ def test_list_users_paginates_and_filters(server: Server, admin: Account) -> Non
         register(server.url, email=f"{name.lower()}@example.com", name=name)
 
     def page(**params: str | int) -> dict:
-        response = httpx.get(server.url + "/admin/users", params=params, headers=admin.headers)
+        response = http.get(server.url + "/admin/users", params=params, headers=admin.headers)
         assert response.status_code == 200, response.text
         return response.json()
 
@@ -49,31 +49,31 @@ def test_list_users_paginates_and_filters(server: Server, admin: Account) -> Non
     "params", [{"limit": 0}, {"limit": 101}, {"limit": "ten"}, {"offset": -1}, {"role": "root"}]
 )
 def test_bad_list_parameters_are_422(server: Server, admin: Account, params: dict) -> None:
-    response = httpx.get(server.url + "/admin/users", params=params, headers=admin.headers)
+    response = http.get(server.url + "/admin/users", params=params, headers=admin.headers)
     assert response.status_code == 422
 
 
 def test_promotion_takes_effect_at_the_next_login(server: Server, admin: Account) -> None:
     user = register(server.url)
-    response = httpx.patch(
+    response = http.patch(
         f"{server.url}/admin/users/{user.id}", json={"role": "admin"}, headers=admin.headers
     )
     assert response.status_code == 200 and response.json()["role"] == "admin"
     # The old token carries the old role: it is revoked rather than left to disagree.
-    assert httpx.get(server.url + "/users/me", headers=user.headers).status_code == 401
+    assert http.get(server.url + "/users/me", headers=user.headers).status_code == 401
     token = login(server.url, user.email).json()["access_token"]
-    listing = httpx.get(server.url + "/admin/users", headers={"Authorization": f"Bearer {token}"})
+    listing = http.get(server.url + "/admin/users", headers={"Authorization": f"Bearer {token}"})
     assert listing.status_code == 200
 
 
 def test_deactivation_ends_login_and_refresh(server: Server, admin: Account) -> None:
     user = register(server.url)
     url = f"{server.url}/admin/users/{user.id}"
-    assert httpx.patch(url, json={"is_active": False}, headers=admin.headers).status_code == 200
+    assert http.patch(url, json={"is_active": False}, headers=admin.headers).status_code == 200
     assert login(server.url, user.email).status_code == 401
-    refresh = httpx.post(server.url + "/auth/refresh", json={"refresh_token": user.refresh_token})
+    refresh = http.post(server.url + "/auth/refresh", json={"refresh_token": user.refresh_token})
     assert refresh.status_code == 401
-    assert httpx.patch(url, json={"is_active": True}, headers=admin.headers).status_code == 200
+    assert http.patch(url, json={"is_active": True}, headers=admin.headers).status_code == 200
     assert login(server.url, user.email).status_code == 200
 
 
@@ -86,18 +86,18 @@ def test_bad_admin_updates_are_422_and_change_nothing(
     user = register(server.url)
     before = db.fetch("SELECT * FROM users WHERE id = $1", user.id)
     url = f"{server.url}/admin/users/{user.id}"
-    assert httpx.patch(url, json=body, headers=admin.headers).status_code == 422
+    assert http.patch(url, json=body, headers=admin.headers).status_code == 422
     assert db.fetch("SELECT * FROM users WHERE id = $1", user.id) == before
 
 
 def test_unknown_user_is_404_and_admins_cannot_demote_themselves(
     server: Server, admin: Account
 ) -> None:
-    unknown = httpx.patch(
+    unknown = http.patch(
         f"{server.url}/admin/users/999999", json={"role": "user"}, headers=admin.headers
     )
     assert unknown.status_code == 404
-    itself = httpx.patch(
+    itself = http.patch(
         f"{server.url}/admin/users/{admin.id}", json={"role": "user"}, headers=admin.headers
     )
     assert itself.status_code == 403
@@ -110,7 +110,7 @@ def test_create_admin_command(server: Server, database_url: str, app_env: dict) 
     assert created.returncode == 0, created.stderr
     assert "First-admin-1" not in created.stdout + created.stderr
     token = login(server.url, "root@example.com", "First-admin-1").json()["access_token"]
-    listing = httpx.get(server.url + "/admin/users", headers={"Authorization": f"Bearer {token}"})
+    listing = http.get(server.url + "/admin/users", headers={"Authorization": f"Bearer {token}"})
     assert listing.status_code == 200
 
     user = register(server.url)  # promoting an existing account keeps its password

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import httpx
 
+from tests import http
 from tests.accounts import Account
 from tests.conftest import Database
 from tests.server import Server
@@ -24,15 +25,13 @@ def test_stats_count_and_sum_exactly(
     )
     for quantity in (1, 2):
         body = {"items": [{"product_id": lamp, "quantity": quantity}]}
-        assert (
-            httpx.post(server.url + "/orders", json=body, headers=user.headers).status_code == 201
-        )
+        assert http.post(server.url + "/orders", json=body, headers=user.headers).status_code == 201
     db.execute(  # an order 10 days ago, and one outside the 30 days
         "INSERT INTO orders (user_id, total, created_at) VALUES "
         "($1, 5.55, now() - interval '10 days'), ($1, 9, now() - interval '40 days')", user.id,
     )  # fmt: skip
     time.sleep(0.5)  # the sales counts are written after the responses
-    response = httpx.get(server.url + "/admin/stats", headers=admin.headers)
+    response = http.get(server.url + "/admin/stats", headers=admin.headers)
     assert response.status_code == 200, response.text
     stats = response.json()
     assert (stats["users"], stats["products"], stats["orders"]) == (2, 1, 4)
@@ -43,7 +42,7 @@ def test_stats_count_and_sum_exactly(
     assert {"day": (today - timedelta(days=10)).isoformat(), "orders": 1, "revenue": "5.55"} in days
     assert sum(d["orders"] for d in days) == 3
     assert stats["best_sellers_today"] == [{"product_id": lamp, "units": 3}]
-    assert httpx.get(server.url + "/admin/stats", headers=user.headers).status_code == 403
+    assert http.get(server.url + "/admin/stats", headers=user.headers).status_code == 403
 
 
 def test_a_stuck_query_is_cut_off_by_the_statement_timeout(
@@ -65,4 +64,4 @@ def test_a_stuck_query_is_cut_off_by_the_statement_timeout(
             await conn.close()
 
     assert asyncio.run(hold_the_orders_table()) == 503
-    assert httpx.get(server.url + "/admin/stats", headers=admin.headers).status_code == 200
+    assert http.get(server.url + "/admin/stats", headers=admin.headers).status_code == 200

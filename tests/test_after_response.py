@@ -4,9 +4,9 @@ never runs the handler again (Velithon's BackgroundTask would: a second order)."
 
 import json
 
-import httpx
 import redis
 
+from tests import http
 from tests.accounts import register
 from tests.conftest import Database, StartServer
 
@@ -20,7 +20,7 @@ def test_a_failing_task_after_the_response_changes_nothing_else(
         "INSERT INTO products (sku, name, price, stock) VALUES ('L-1', 'L', 2, 5) RETURNING id"
     )
     body = {"items": [{"product_id": lamp, "quantity": 2}]}
-    response = httpx.post(srv.url + "/orders", json=body, headers=buyer.headers)
+    response = http.post(srv.url + "/orders", json=body, headers=buyer.headers)
     assert response.status_code == 201
     log = srv.wait_for_log("background_task_failed")
     line = json.loads(next(ln for ln in log.splitlines() if "background_task_failed" in ln))

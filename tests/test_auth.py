@@ -3,6 +3,7 @@
 import httpx
 import jwt
 
+from tests import http
 from tests.accounts import PASSWORD, Account, login, register, sign_in
 from tests.conftest import Database, StartServer
 from tests.server import Server
@@ -13,12 +14,12 @@ def claims(token: str) -> dict:
 
 
 def refresh(server: Server, token: str) -> httpx.Response:
-    return httpx.post(server.url + "/auth/refresh", json={"refresh_token": token})
+    return http.post(server.url + "/auth/refresh", json={"refresh_token": token})
 
 
 def me(server: Server, access_token: str) -> int:
     headers = {"Authorization": f"Bearer {access_token}"}
-    return httpx.get(server.url + "/users/me", headers=headers).status_code
+    return http.get(server.url + "/users/me", headers=headers).status_code
 
 
 def test_login_returns_a_token_pair_and_a_scoped_cookie(server: Server, user: Account) -> None:
@@ -44,7 +45,7 @@ def test_the_cookie_is_secure_in_production(start_server: StartServer) -> None:
 
 def test_login_accepts_the_oauth2_password_form(server: Server, user: Account) -> None:
     form = {"username": user.email, "password": user.password, "grant_type": "password"}
-    response = httpx.post(server.url + "/auth/login", data=form)
+    response = http.post(server.url + "/auth/login", data=form)
     assert response.status_code == 200
     assert me(server, response.json()["access_token"]) == 200
 
@@ -63,10 +64,10 @@ def test_wrong_password_and_unknown_email_look_the_same(server: Server, user: Ac
 
 def test_bad_login_bodies_are_422_or_400(server: Server) -> None:
     url = server.url + "/auth/login"
-    assert httpx.post(url, json={"email": "a@b.c"}).status_code == 422
-    assert httpx.post(url, json=["a"]).status_code == 422
-    assert httpx.post(url, data={"username": "a@b.c"}).status_code == 422
-    bad_json = httpx.post(url, content=b"{", headers={"content-type": "application/json"})
+    assert http.post(url, json={"email": "a@b.c"}).status_code == 422
+    assert http.post(url, json=["a"]).status_code == 422
+    assert http.post(url, data={"username": "a@b.c"}).status_code == 422
+    bad_json = http.post(url, content=b"{", headers={"content-type": "application/json"})
     assert bad_json.status_code == 400
 
 
@@ -126,14 +127,14 @@ def test_reusing_a_refresh_token_revokes_its_whole_family(server: Server, user: 
 def test_refresh_from_the_cookie(server: Server, user: Account) -> None:
     response = login(server.url, user.email)
     token = response.cookies["refresh_token"]
-    renewed = httpx.post(server.url + "/auth/refresh", cookies={"refresh_token": token})
+    renewed = http.post(server.url + "/auth/refresh", cookies={"refresh_token": token})
     assert renewed.status_code == 200
     assert renewed.cookies["refresh_token"] == renewed.json()["refresh_token"]
 
 
 def test_bad_refresh_requests(server: Server, db: Database, user: Account) -> None:
     assert refresh(server, "not-a-token").status_code == 401
-    assert httpx.post(server.url + "/auth/refresh").status_code == 401
+    assert http.post(server.url + "/auth/refresh").status_code == 401
     too_long = refresh(server, "x" * 1000)
     assert too_long.status_code == 422
     db.execute("UPDATE refresh_tokens SET expires_at = now() - interval '1 second'")
@@ -147,19 +148,19 @@ def test_deactivated_user_cannot_refresh(server: Server, db: Database, user: Acc
 
 
 def test_logout_ends_the_session(server: Server, user: Account) -> None:
-    response = httpx.post(server.url + "/auth/logout", headers=user.headers)
+    response = http.post(server.url + "/auth/logout", headers=user.headers)
     assert response.status_code == 204
     assert "max-age=0" in response.headers["set-cookie"].lower()
     assert me(server, user.access_token) == 401
     assert refresh(server, user.refresh_token).status_code == 401
-    assert httpx.post(server.url + "/auth/logout", headers=user.headers).status_code == 401
+    assert http.post(server.url + "/auth/logout", headers=user.headers).status_code == 401
 
 
 def test_logout_holds_on_every_worker(start_server: StartServer) -> None:
     srv = start_server(WORKERS="2")
     account = register(srv.url)
     assert all(me(srv, account.access_token) == 200 for _ in range(10))
-    assert httpx.post(srv.url + "/auth/logout", headers=account.headers).status_code == 204
+    assert http.post(srv.url + "/auth/logout", headers=account.headers).status_code == 204
     assert all(me(srv, account.access_token) == 401 for _ in range(20))
 
 
@@ -167,12 +168,12 @@ def test_logout_holds_on_another_server_process(start_server: StartServer) -> No
     first, second = start_server(fresh=True), start_server(fresh=True)
     account = register(first.url)
     assert me(second, account.access_token) == 200
-    assert httpx.post(first.url + "/auth/logout", headers=account.headers).status_code == 204
+    assert http.post(first.url + "/auth/logout", headers=account.headers).status_code == 204
     assert me(second, account.access_token) == 401
     assert refresh(second, account.refresh_token).status_code == 401
 
 
 def test_a_fresh_login_after_logout_works(server: Server, user: Account) -> None:
-    httpx.post(server.url + "/auth/logout", headers=user.headers)
+    http.post(server.url + "/auth/logout", headers=user.headers)
     again = login(server.url, user.email, PASSWORD)
     assert again.status_code == 200 and me(server, again.json()["access_token"]) == 200

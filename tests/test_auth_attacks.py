@@ -12,6 +12,7 @@ import httpx
 import jwt
 import pytest
 
+from tests import http
 from tests.accounts import Account
 from tests.conftest import TEST_JWT_SECRET, Database
 from tests.server import Server
@@ -31,7 +32,7 @@ def b64(data: dict) -> str:
 
 
 def get_me(server: Server, authorization: str) -> httpx.Response:
-    return httpx.get(server.url + "/users/me", headers={"Authorization": authorization})
+    return http.get(server.url + "/users/me", headers={"Authorization": authorization})
 
 
 def assert_unauthorized(response: httpx.Response) -> None:
@@ -97,14 +98,14 @@ def test_small_clock_skew_is_tolerated(server: Server, user: Account) -> None:
 
 
 def test_a_logged_out_token_is_refused(server: Server, user: Account) -> None:
-    assert httpx.post(server.url + "/auth/logout", headers=user.headers).status_code == 204
+    assert http.post(server.url + "/auth/logout", headers=user.headers).status_code == 204
     assert_unauthorized(get_me(server, f"Bearer {user.access_token}"))
 
 
 def test_a_deactivated_users_tokens_stop_working(
     server: Server, user: Account, admin: Account, db: Database
 ) -> None:
-    response = httpx.patch(
+    response = http.patch(
         f"{server.url}/admin/users/{user.id}", json={"is_active": False}, headers=admin.headers
     )
     assert response.status_code == 200
@@ -114,5 +115,5 @@ def test_a_deactivated_users_tokens_stop_working(
 def test_a_forged_admin_role_needs_the_key(server: Server, user: Account) -> None:
     forged = mint(user, key="guessed-key-" + "x" * 30, role="admin")
     assert_unauthorized(
-        httpx.get(server.url + "/admin/users", headers={"Authorization": f"Bearer {forged}"})
+        http.get(server.url + "/admin/users", headers={"Authorization": f"Bearer {forged}"})
     )

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from tests import http
 from tests.conftest import Database, StartServer
 from tests.server import Server
 
@@ -26,7 +27,7 @@ def chunks(total: int, size: int = 512) -> Iterator[bytes]:
 
 def test_declared_length_over_the_limit_is_413(small: Server, db: Database) -> None:
     body = b'{"name": "' + b"x" * LIMIT + b'"}'
-    response = httpx.post(
+    response = http.post(
         small.url + "/users", content=body, headers={"content-type": "application/json"}
     )
     assert response.status_code == 413
@@ -36,7 +37,7 @@ def test_declared_length_over_the_limit_is_413(small: Server, db: Database) -> N
 
 
 def test_chunked_body_growing_past_the_limit_is_413(small: Server) -> None:
-    response = httpx.post(
+    response = http.post(
         small.url + "/users",
         content=chunks(LIMIT * 4),
         headers={"content-type": "application/json"},
@@ -47,9 +48,9 @@ def test_chunked_body_growing_past_the_limit_is_413(small: Server) -> None:
 
 def test_bodies_within_the_limit_pass_chunked_or_not(small: Server) -> None:
     body = b'{"name": "Ada", "email": "ada@example.com", "password": "Analytical1"}'
-    assert httpx.post(small.url + "/users", content=body,
+    assert http.post(small.url + "/users", content=body,
                       headers={"content-type": "application/json"}).status_code == 201  # fmt: skip
-    chunked = httpx.post(
+    chunked = http.post(
         small.url + "/users",
         content=iter([body.replace(b"ada@", b"lovelace@")]),
         headers={"content-type": "application/json"},
@@ -58,7 +59,7 @@ def test_bodies_within_the_limit_pass_chunked_or_not(small: Server) -> None:
 
 
 def test_nonsense_content_length_is_400(small: Server) -> None:
-    with httpx.Client() as client:
+    with http.Client() as client:
         request = client.build_request("POST", small.url + "/users", content=b"{}")
         request.headers["content-length"] = "abc"
         try:

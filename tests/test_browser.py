@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
 import pytest
 
+from tests import http
 from tests.accounts import Account
 from tests.images import multipart, png
 from tests.server import ROOT, Server
@@ -117,7 +117,7 @@ def test_the_shop_page(watched: Watched, server: Server, admin: Account) -> None
     for number, (name, colour) in enumerate(
         zip(names, [(220, 90, 30), (30, 120, 200), (40, 160, 90)], strict=True)
     ):
-        created = httpx.post(
+        created = http.post(
             server.url + "/products", headers=admin.headers,
             json={"sku": f"LAMP-{number}", "name": name, "price": f"{19 + number}.99",
                   "stock": number},
@@ -125,7 +125,7 @@ def test_the_shop_page(watched: Watched, server: Server, admin: Account) -> None
         assert created.status_code == 201, created.text
         if number < 2:
             body, content_type = multipart("photo.png", png(48, 48, colour))
-            uploaded = httpx.post(
+            uploaded = http.post(
                 f"{server.url}/products/{created.json()['id']}/images", content=body,
                 headers={**admin.headers, "content-type": content_type},
             )  # fmt: skip

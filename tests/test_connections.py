@@ -5,9 +5,9 @@ quickly, and the slow ones are cut off after SERVER_HEADER_READ_TIMEOUT."""
 import socket
 import time
 
-import httpx
 import pytest
 
+from tests import http
 from tests.conftest import StartServer
 
 pytestmark = pytest.mark.slow
@@ -33,7 +33,7 @@ def test_3000_idle_and_50_slow_connections_leave_health_answering(
             slow.append(sock)
         deadline = time.monotonic() + 6
         latencies = []
-        with httpx.Client(base_url=srv.url, timeout=5) as client:
+        with http.Client(base_url=srv.url, timeout=5) as client:
             while time.monotonic() < deadline:
                 for sock in slow:  # a byte now and then, never the end of the headers
                     try:
@@ -43,7 +43,7 @@ def test_3000_idle_and_50_slow_connections_leave_health_answering(
                 started = time.perf_counter()
                 assert client.get("/health/live").status_code == 200
                 latencies.append(time.perf_counter() - started)
-                fresh = httpx.get(srv.url + "/health/live", timeout=5)  # a new connection too
+                fresh = http.get(srv.url + "/health/live", timeout=5)  # a new connection too
                 assert fresh.status_code == 200
                 time.sleep(0.2)
         assert max(latencies) < 0.1, max(latencies)

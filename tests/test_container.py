@@ -2,6 +2,7 @@
 
 import httpx
 
+from tests import http
 from tests.conftest import StartServer
 
 
@@ -18,13 +19,13 @@ def test_query_parameter_cannot_replace_an_injected_service(client: httpx.Client
 
 def test_override_seam_swaps_a_provider_inside_the_server(start_server: StartServer) -> None:
     srv = start_server(CONTAINER_OVERRIDES="tests.overrides:degraded_health")
-    response = httpx.get(srv.url + "/health", timeout=5)
+    response = http.get(srv.url + "/health", timeout=5)
     assert response.status_code == 503
     assert response.json()["version"] == "override"
 
 
 def test_an_override_reaches_the_middleware_too(start_server: StartServer) -> None:
     srv = start_server(CONTAINER_OVERRIDES="tests.overrides:strict_limiter")
-    response = httpx.get(srv.url + "/users/me", timeout=5)
+    response = http.get(srv.url + "/users/me", timeout=5)
     assert response.status_code == 429 and response.headers["retry-after"] == "42"
-    assert httpx.get(srv.url + "/health/live").status_code == 200  # exempt: never asked
+    assert http.get(srv.url + "/health/live").status_code == 200  # exempt: never asked

@@ -2,6 +2,7 @@
 
 import httpx
 
+from tests import http
 from tests.conftest import StartServer
 from tests.server import Server
 
@@ -15,7 +16,7 @@ def preflight(
     request_headers = {"Origin": origin, "Access-Control-Request-Method": method}
     if headers:
         request_headers["Access-Control-Request-Headers"] = headers
-    return httpx.options(server.url + "/users", headers=request_headers)
+    return http.options(server.url + "/users", headers=request_headers)
 
 
 def test_preflight_from_an_allowed_origin(server: Server) -> None:
@@ -42,15 +43,15 @@ def test_preflight_refusals(server: Server) -> None:
 
 
 def test_actual_requests(server: Server) -> None:
-    allowed = httpx.get(server.url + "/health/live", headers={"Origin": ALLOWED})
+    allowed = http.get(server.url + "/health/live", headers={"Origin": ALLOWED})
     assert allowed.headers["access-control-allow-origin"] == ALLOWED
     assert "x-request-id" in allowed.headers["access-control-expose-headers"].lower()
     assert allowed.headers["vary"] == "Origin"
-    foreign = httpx.get(server.url + "/health/live", headers={"Origin": FOREIGN})
+    foreign = http.get(server.url + "/health/live", headers={"Origin": FOREIGN})
     assert foreign.status_code == 200  # CORS is enforced by the browser; we just don't allow it
     assert "access-control-allow-origin" not in foreign.headers
     assert foreign.headers["vary"] == "Origin"
-    no_origin = httpx.get(server.url + "/health/live")
+    no_origin = http.get(server.url + "/health/live")
     assert "access-control-allow-origin" not in no_origin.headers
 
 
@@ -62,6 +63,6 @@ def test_credentials_and_wildcard(start_server: StartServer) -> None:
     assert response.headers["access-control-allow-origin"] == "https://app.example"
     assert response.headers["access-control-allow-credentials"] == "true"
     anyone = start_server(CORS_ORIGINS="*")
-    response = httpx.get(anyone.url + "/health/live", headers={"Origin": FOREIGN})
+    response = http.get(anyone.url + "/health/live", headers={"Origin": FOREIGN})
     assert response.headers["access-control-allow-origin"] == "*"
     assert "access-control-allow-credentials" not in response.headers

@@ -6,9 +6,9 @@ import asyncio
 import json
 import sys
 
-import httpx
 import pytest
 
+from tests import http
 from tests.accounts import register
 from tests.conftest import Database, StartServer
 from tests.probe_routes import ROW_SECRET
@@ -29,7 +29,7 @@ def test_an_unexpected_database_error_is_logged_without_its_text(start_server: S
     ids = []
     for i in range(3):
         rid = f"db-secret-{i}"
-        response = httpx.post(srv.url + "/probe/database-secret", headers={"X-Request-ID": rid})
+        response = http.post(srv.url + "/probe/database-secret", headers={"X-Request-ID": rid})
         assert response.status_code == 500
         assert ROW_SECRET not in response.text and "Failing row" not in response.text
         ids.append(rid)
@@ -49,7 +49,7 @@ def test_a_null_the_model_missed_is_422_and_logged_without_the_row(
     srv = start_server(PROBE, fresh=True)
     account = register(srv.url)
     password_hash = db.fetchval("SELECT password_hash FROM users WHERE id = $1", account.id)
-    response = httpx.post(f"{srv.url}/probe/null-name/{account.id}")
+    response = http.post(f"{srv.url}/probe/null-name/{account.id}")
     assert response.status_code == 422, response.text
     assert response.json()["errors"][0]["loc"] == ["body", "name"]
     log = srv.wait_for_log("database_refused_input")
@@ -64,7 +64,7 @@ def test_long_lines_of_two_workers_never_interleave(start_server: StartServer) -
     srv = start_server(PROBE, pipe=True, WORKERS="2")
 
     async def burst() -> None:
-        async with httpx.AsyncClient(base_url=srv.url, timeout=30) as client:
+        async with http.AsyncClient(base_url=srv.url, timeout=30) as client:
             sizes = [3500, 600, 12000] * 100
             responses = await asyncio.gather(
                 *(client.post(f"/probe/long-line?size={size}") for size in sizes)

@@ -9,6 +9,7 @@ import httpx
 import pytest
 import redis
 
+from tests import http
 from tests.accounts import register
 from tests.conftest import clean_environ
 from tests.forkserver import Forkserver
@@ -43,7 +44,7 @@ def problem(response: httpx.Response, status: int) -> dict:
 
 
 def test_validation_failure_is_422_with_field_errors(probe: Server) -> None:
-    response = httpx.post(probe.url + "/probe/items", json={"name": "", "quantity": 0})
+    response = http.post(probe.url + "/probe/items", json={"name": "", "quantity": 0})
     body = problem(response, 422)
     assert body["instance"] == "/probe/items"
     locations = {tuple(err["loc"]) for err in body["errors"]}
@@ -52,11 +53,11 @@ def test_validation_failure_is_422_with_field_errors(probe: Server) -> None:
 
 
 def test_body_of_the_wrong_json_type_is_422(probe: Server) -> None:
-    problem(httpx.post(probe.url + "/probe/items", json=[1, 2]), 422)
+    problem(http.post(probe.url + "/probe/items", json=[1, 2]), 422)
 
 
 def test_malformed_json_is_400(probe: Server) -> None:
-    response = httpx.post(
+    response = http.post(
         probe.url + "/probe/items",
         content=b'{"name": "x",',
         headers={"content-type": "application/json"},
@@ -65,33 +66,33 @@ def test_malformed_json_is_400(probe: Server) -> None:
 
 
 def test_query_parameter_of_the_wrong_type_is_422(probe: Server) -> None:
-    body = problem(httpx.get(probe.url + "/probe/search?limit=many"), 422)
+    body = problem(http.get(probe.url + "/probe/search?limit=many"), 422)
     assert body["errors"][0]["loc"] == ["query", "limit"]
 
 
 def test_valid_requests_pass(probe: Server) -> None:
-    created = httpx.post(probe.url + "/probe/items", json={"name": "pen", "quantity": 2})
+    created = http.post(probe.url + "/probe/items", json={"name": "pen", "quantity": 2})
     assert created.status_code == 201
     assert created.json() == {"name": "pen", "quantity": 2, "tags": None}
-    assert httpx.get(probe.url + "/probe/search?limit=3").json() == {"limit": 3, "flag": None}
+    assert http.get(probe.url + "/probe/search?limit=3").json() == {"limit": 3, "flag": None}
 
 
 def test_path_parameter_comes_from_the_path_not_the_query(probe: Server) -> None:
-    response = httpx.get(probe.url + "/probe/items/5?item_id=999")
+    response = http.get(probe.url + "/probe/items/5?item_id=999")
     assert response.json() == {"item_id": 5}
-    problem(httpx.get(probe.url + "/probe/items/five"), 422)
+    problem(http.get(probe.url + "/probe/items/five"), 422)
 
 
 def test_unknown_path_is_404_for_everyone(probe: Server) -> None:
-    body = problem(httpx.get(probe.url + "/no/such/thing"), 404)
+    body = problem(http.get(probe.url + "/no/such/thing"), 404)
     assert body["instance"] == "/no/such/thing"
     account = register(probe.url)
-    problem(httpx.get(probe.url + "/no/such/thing", headers=account.headers), 404)
-    problem(httpx.get(probe.url + "/users/me"), 401)  # a protected route still needs a token
+    problem(http.get(probe.url + "/no/such/thing", headers=account.headers), 404)
+    problem(http.get(probe.url + "/users/me"), 401)  # a protected route still needs a token
 
 
 def test_wrong_method_is_405_with_allow(probe: Server) -> None:
-    response = httpx.delete(probe.url + "/health")
+    response = http.delete(probe.url + "/health")
     problem(response, 405)
     assert response.headers["allow"] == "GET, HEAD"
 
@@ -100,7 +101,7 @@ def test_unhandled_exception_is_a_generic_500_and_runs_once(
     probe: Server, redis_client: redis.Redis, key_prefix: str
 ) -> None:
     counter = key_prefix + SIDE_EFFECT_KEY
-    response = httpx.post(probe.url + "/probe/fail")
+    response = http.post(probe.url + "/probe/fail")
     body = problem(response, 500)
     assert LEAKY_MESSAGE not in response.text
     assert "RuntimeError" not in response.text
@@ -112,7 +113,7 @@ def test_unhandled_exception_is_a_generic_500_and_runs_once(
 
 def test_access_line_has_the_route_template(probe: Server) -> None:
     rid = "probe-route-template"
-    httpx.get(probe.url + "/probe/items/7", headers={"x-request-id": rid})
+    http.get(probe.url + "/probe/items/7", headers={"x-request-id": rid})
     probe.wait_for_log(rid)
     lines = [json.loads(x) for x in probe.log.split("\n") if rid in x and x.startswith("{")]
     assert lines[0]["route"] == "/probe/items/{item_id}"
@@ -120,7 +121,7 @@ def test_access_line_has_the_route_template(probe: Server) -> None:
 
 
 def test_body_over_velithons_read_limit_is_413(probe: Server) -> None:
-    response = httpx.post(
+    response = http.post(
         probe.url + "/probe/items",
         content=b" " * (16 * 1024 * 1024 + 1),
         headers={"content-type": "application/json"},

@@ -7,6 +7,7 @@ import time
 
 import httpx
 
+from tests import http
 from tests.accounts import Account
 from tests.conftest import Database
 from tests.server import Server
@@ -27,8 +28,8 @@ def add_users(db: Database, count: int) -> None:
 
 def test_exports_are_for_admins(server: Server, user: Account) -> None:
     for path in ("/export/users", "/export/orders"):
-        assert httpx.get(server.url + path).status_code == 401
-        assert httpx.get(server.url + path, headers=user.headers).status_code == 403
+        assert http.get(server.url + path).status_code == 401
+        assert http.get(server.url + path, headers=user.headers).status_code == 403
 
 
 def test_users_export_streams_csv_that_reads_back(
@@ -38,7 +39,7 @@ def test_users_export_streams_csv_that_reads_back(
         "UPDATE users SET name = $1 WHERE id = $2", '=HYPERLINK("http://evil"), "x"', admin.id
     )
     add_users(db, 2500)  # three chunks of rows
-    response = httpx.get(server.url + "/export/users", headers=admin.headers)
+    response = http.get(server.url + "/export/users", headers=admin.headers)
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
     assert response.headers["content-disposition"].startswith('attachment; filename="users-')
@@ -61,10 +62,8 @@ def test_orders_export_has_exact_totals(
     )
     for quantity in (3, 7):
         body = {"items": [{"product_id": product, "quantity": quantity}]}
-        assert (
-            httpx.post(server.url + "/orders", json=body, headers=user.headers).status_code == 201
-        )
-    table = rows(httpx.get(server.url + "/export/orders", headers=admin.headers))
+        assert http.post(server.url + "/orders", json=body, headers=user.headers).status_code == 201
+    table = rows(http.get(server.url + "/export/orders", headers=admin.headers))
     assert table[0] == ["id", "user_id", "email", "total", "lines", "units", "created_at",
                         "confirmed_at"]  # fmt: skip
     assert [(r[2], r[3], r[4], r[5]) for r in table[1:]] == [
@@ -76,7 +75,7 @@ def test_a_client_that_goes_away_ends_the_export(
     server: Server, admin: Account, db: Database
 ) -> None:
     add_users(db, 300_000)
-    with httpx.stream("GET", server.url + "/export/users", headers=admin.headers) as response:
+    with http.stream("GET", server.url + "/export/users", headers=admin.headers) as response:
         assert response.status_code == 200
         next(response.iter_bytes())  # the first chunk, then hang up
     log = server.wait_for_log("stream_abandoned_by_client", timeout=20)

@@ -1,6 +1,6 @@
 """The best-practices guide's own TestUserEndpoints, run against this app.
 
-The guide's fixtures use httpx.AsyncClient(app=app): that cannot work (Velithon is RSGI, and
+The guide's fixtures use http.AsyncClient(app=app): that cannot work (Velithon is RSGI, and
 httpx dropped `app=`). These are the same requests and assertions through the real server.
 """
 
@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from tests import http
 from tests.accounts import register
 from tests.server import Server
 
@@ -16,7 +17,7 @@ from tests.server import Server
 @pytest.fixture
 def authenticated_client(server: Server) -> Iterator[httpx.Client]:
     account = register(server.url)  # the first user of a fresh database: id 1
-    with httpx.Client(base_url=server.url, headers=account.headers) as client:
+    with http.Client(base_url=server.url, headers=account.headers) as client:
         yield client
 
 

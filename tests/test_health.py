@@ -5,6 +5,7 @@ from datetime import datetime
 
 import httpx
 
+from tests import http
 from tests.backends import PrivateRedis
 from tests.conftest import Database, StartServer, with_path
 
@@ -26,13 +27,13 @@ def test_redis_down_gives_503_naming_redis_while_liveness_stays_200(
 ) -> None:
     srv = start_server(REDIS_URL=own_redis.url, HEALTH_TIMEOUT="0.5", fresh=True)
     own_redis.stop()
-    response = httpx.get(srv.url + "/health", timeout=5)
+    response = http.get(srv.url + "/health", timeout=5)
     assert response.status_code == 503
     body = response.json()
     assert body["status"] == "unhealthy"
     assert body["database"] == "healthy"
     assert body["redis"].startswith("unhealthy")
-    live = httpx.get(srv.url + "/health/live", timeout=5)
+    live = http.get(srv.url + "/health/live", timeout=5)
     assert live.status_code == 200
     assert live.json() == {"status": "alive"}
 
@@ -49,13 +50,13 @@ def test_database_down_gives_503_naming_database(
             DB_POOL_SIZE="1",
             fresh=True,
         )
-        assert httpx.get(srv.url + "/health", timeout=5).status_code == 200
+        assert http.get(srv.url + "/health", timeout=5).status_code == 200
         # Take the database away under the running server.
         db.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
         db.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name
         )
-        response = httpx.get(srv.url + "/health", timeout=5)
+        response = http.get(srv.url + "/health", timeout=5)
         assert response.status_code == 503
         body = response.json()
         assert body["status"] == "unhealthy"

@@ -1,8 +1,8 @@
 """GET /metrics: counts add up across workers, labels are route templates, access is limited."""
 
-import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests import http
 from tests.accounts import register
 from tests.conftest import StartServer
 from tests.server import Server
@@ -27,11 +27,11 @@ def test_counts_add_up_across_two_workers(start_server: StartServer) -> None:
     srv = start_server(WORKERS="2")
     before = samples(srv)  # the harness's readiness checks are counted too
     for _ in range(12):
-        httpx.get(srv.url + "/health/live")
+        http.get(srv.url + "/health/live")
     for user_id in (1, 2, 3):
-        httpx.get(f"{srv.url}/users/{user_id}")  # 401, refused before routing
+        http.get(f"{srv.url}/users/{user_id}")  # 401, refused before routing
     for path in ("/nope", "/also/nope"):
-        httpx.get(srv.url + path)
+        http.get(srv.url + path)
     found = samples(srv)
 
     def delta(method: str, route: str, status: str) -> float:
@@ -65,7 +65,7 @@ def test_counts_add_up_across_two_workers(start_server: StartServer) -> None:
 def test_rate_limit_rejections_are_counted(start_server: StartServer) -> None:
     srv = start_server(RATE_LIMIT_PER_MINUTE="1", fresh=True)
     for _ in range(3):
-        httpx.get(srv.url + "/users/5")
+        http.get(srv.url + "/users/5")
     found = samples(srv)
     assert found[("rate_limit_rejections_total", (("route", "/users/{user_id}"),))] == 2
     assert requests_total(found, "GET", "/users/{user_id}", "429") == 2
@@ -73,23 +73,23 @@ def test_rate_limit_rejections_are_counted(start_server: StartServer) -> None:
 
 def test_metrics_can_be_disabled(start_server: StartServer) -> None:
     srv = start_server(METRICS_ENABLED="false")
-    assert httpx.get(srv.url + "/metrics").status_code == 404
+    assert http.get(srv.url + "/metrics").status_code == 404
 
 
 def test_metrics_restricted_by_network_and_token(start_server: StartServer) -> None:
     elsewhere = start_server(METRICS_ALLOWED_NETWORKS="10.0.0.0/8")
-    assert httpx.get(elsewhere.url + "/metrics").status_code == 403
+    assert http.get(elsewhere.url + "/metrics").status_code == 403
     with_token = start_server(METRICS_TOKEN="scrape-token-123")
-    assert httpx.get(with_token.url + "/metrics").status_code == 403
+    assert http.get(with_token.url + "/metrics").status_code == 403
     wrong = {"Authorization": "Bearer nope"}
-    assert httpx.get(with_token.url + "/metrics", headers=wrong).status_code == 403
+    assert http.get(with_token.url + "/metrics", headers=wrong).status_code == 403
     right = {"Authorization": "Bearer scrape-token-123"}
-    assert httpx.get(with_token.url + "/metrics", headers=right).status_code == 200
+    assert http.get(with_token.url + "/metrics", headers=right).status_code == 200
 
 
 def test_user_traffic_is_labelled_by_template(server: Server) -> None:
     account = register(server.url)
-    httpx.get(f"{server.url}/users/{account.id}", headers=account.headers)
+    http.get(f"{server.url}/users/{account.id}", headers=account.headers)
     found = samples(server)
     assert requests_total(found, "GET", "/users/{user_id}", "200") >= 1
     assert requests_total(found, "POST", "/users", "201") >= 1

@@ -3,9 +3,9 @@ get the outer layers' work (security headers, request id, metrics, access line).
 
 import json
 
-import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests import http
 from tests.accounts import register
 from tests.conftest import StartServer
 from tests.server import Server
@@ -37,8 +37,8 @@ def test_401_and_429_get_headers_request_id_metrics_and_a_log_line(
     start_server: StartServer,
 ) -> None:
     srv = start_server(RATE_LIMIT_PER_MINUTE="1", fresh=True)
-    first = httpx.get(srv.url + "/users/42", headers={"X-Request-ID": "order-401"})
-    second = httpx.get(srv.url + "/users/42", headers={"X-Request-ID": "order-429"})
+    first = http.get(srv.url + "/users/42", headers={"X-Request-ID": "order-401"})
+    second = http.get(srv.url + "/users/42", headers={"X-Request-ID": "order-429"})
     assert (first.status_code, second.status_code) == (401, 429)
     for response, rid in ((first, "order-401"), (second, "order-429")):
         assert response.headers["x-request-id"] == rid
@@ -54,7 +54,7 @@ def test_access_line_has_client_and_user_but_no_credentials(server: Server) -> N
     account = register(server.url)
     rid = "order-user-line"
     headers = {**account.headers, "X-Request-ID": rid, "Cookie": "refresh_token=cookie-secret"}
-    httpx.get(server.url + "/users/me", headers=headers)
+    http.get(server.url + "/users/me", headers=headers)
     line = access_line(server, rid)
     assert line["user_id"] == str(account.id)
     assert line["client_ip"] == "127.0.0.1"
@@ -69,10 +69,10 @@ def test_forwarded_for_is_believed_only_from_trusted_proxies(
     server: Server, start_server: StartServer
 ) -> None:
     spoofed = {"X-Forwarded-For": "203.0.113.9", "X-Request-ID": "xff-untrusted"}
-    httpx.get(server.url + "/openapi.json", headers=spoofed)
+    http.get(server.url + "/openapi.json", headers=spoofed)
     assert access_line(server, "xff-untrusted")["client_ip"] == "127.0.0.1"
     behind_proxy = start_server(TRUSTED_PROXIES="127.0.0.0/8")
     chain = {"X-Forwarded-For": "198.51.100.7, 203.0.113.9, 127.0.0.5", "X-Request-ID": "xff"}
-    httpx.get(behind_proxy.url + "/openapi.json", headers=chain)
+    http.get(behind_proxy.url + "/openapi.json", headers=chain)
     # Right to left, skipping trusted proxies: the first untrusted hop is the client.
     assert access_line(behind_proxy, "xff")["client_ip"] == "203.0.113.9"

@@ -4,6 +4,7 @@ chattiest level, through every flow that handles them, including the failing one
 
 import httpx
 
+from tests import http
 from tests.accounts import PASSWORD, login, register
 from tests.conftest import Database, StartServer
 
@@ -26,27 +27,27 @@ def test_no_secret_in_logs_or_responses(start_server: StartServer, db: Database)
 
     account = register(srv.url)
     refresh_tokens = {account.refresh_token}
-    record(httpx.post(srv.url + "/users", json={"name": "Dup", "email": account.email,
+    record(http.post(srv.url + "/users", json={"name": "Dup", "email": account.email,
                                                   "password": PASSWORD}))  # fmt: skip
-    record(httpx.post(srv.url + "/users", json={"name": "Weak", "email": "w@example.com",
+    record(http.post(srv.url + "/users", json={"name": "Weak", "email": "w@example.com",
                                                   "password": "weakpass"}))  # fmt: skip
     record(login(srv.url, account.email, WRONG_PASSWORD))
     record(login(srv.url, "nobody@example.com", PASSWORD))
-    record(httpx.post(srv.url + "/auth/login", data={"username": account.email,
+    record(http.post(srv.url + "/auth/login", data={"username": account.email,
                                                        "password": WRONG_PASSWORD}))  # fmt: skip
     pair = record(login(srv.url, account.email)).json()
     refresh_tokens.add(pair["refresh_token"])
     rotated = record(
-        httpx.post(srv.url + "/auth/refresh", json={"refresh_token": pair["refresh_token"]})
+        http.post(srv.url + "/auth/refresh", json={"refresh_token": pair["refresh_token"]})
     ).json()
     refresh_tokens.add(rotated["refresh_token"])
-    record(httpx.post(srv.url + "/auth/refresh", json={"refresh_token": pair["refresh_token"]}))
+    record(http.post(srv.url + "/auth/refresh", json={"refresh_token": pair["refresh_token"]}))
     headers = {"Authorization": f"Bearer {account.access_token}"}
     for current in (WRONG_PASSWORD, PASSWORD):
         change = {"password": NEW_PASSWORD, "current_password": current}
-        record(httpx.patch(srv.url + "/users/me", headers=headers, json=change))
-    record(httpx.get(srv.url + "/users/me", headers=headers))
-    record(httpx.post(srv.url + "/auth/logout", headers=headers))
+        record(http.patch(srv.url + "/users/me", headers=headers, json=change))
+    record(http.get(srv.url + "/users/me", headers=headers))
+    record(http.post(srv.url + "/auth/logout", headers=headers))
 
     hashes = {r["password_hash"] for r in db.fetch("SELECT password_hash FROM users")}
     passwords = {PASSWORD, NEW_PASSWORD, WRONG_PASSWORD, "weakpass"}

@@ -3,9 +3,9 @@ checks it against the behaviour; this pins the facts a reader looks for first)."
 
 from typing import Any
 
-import httpx
 import pytest
 
+from tests import http
 from tests.server import Server
 
 PROBLEM = {"$ref": "#/components/schemas/ProblemDetails"}
@@ -13,7 +13,7 @@ PROBLEM = {"$ref": "#/components/schemas/ProblemDetails"}
 
 @pytest.fixture(scope="module")
 def spec(server: Server) -> dict[str, Any]:
-    return httpx.get(server.url + "/openapi.json").json()  # type: ignore[no-any-return]
+    return http.get(server.url + "/openapi.json").json()  # type: ignore[no-any-return]
 
 
 def schema_of(spec: dict[str, Any], name: str) -> dict[str, Any]:

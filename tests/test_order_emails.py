@@ -6,9 +6,9 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
+from tests import http
 from tests.accounts import Account
 from tests.conftest import Database, StartServer, clean_environ
 from tests.server import Server, free_port
@@ -43,7 +43,7 @@ def place(server: Server, account: Account, db: Database, quantity: int = 2) -> 
         "RETURNING id"
     )
     body = {"items": [{"product_id": product, "quantity": quantity}]}
-    response = httpx.post(server.url + "/orders", json=body, headers=account.headers)
+    response = http.post(server.url + "/orders", json=body, headers=account.headers)
     assert response.status_code == 201, response.text
     return int(response.json()["id"])
 
@@ -108,12 +108,12 @@ def test_with_the_smtp_server_down_a_job_is_retried_then_failed_for_good(
     order_id = place(server, user, db)
     wait_until(lambda: db.fetchval("SELECT status::text FROM pgqueuer") == "failed")
     assert worker.log.count('"event":"job_failed"') == 3
-    report = httpx.get(server.url + "/admin/jobs", headers=admin.headers).json()
+    report = http.get(server.url + "/admin/jobs", headers=admin.headers).json()
     assert report["counts"] == {"queued": 0, "picked": 0, "failed": 1}
     assert report["failed"][0]["payload"] == {"order_id": order_id}
     assert report["failed"][0]["tries"] == 3
     assert 'jobs{status="failed"} 1' in server.metrics().text
-    assert httpx.get(server.url + "/admin/jobs", headers=user.headers).status_code == 403
+    assert http.get(server.url + "/admin/jobs", headers=user.headers).status_code == 403
     assert not db.fetchval("SELECT confirmation_sent_at IS NOT NULL FROM orders")
 
 

@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests import http
 from tests.accounts import Account, register
 from tests.conftest import Database, StartServer
 from tests.server import Server
@@ -23,7 +24,7 @@ def order(
     server: Server, account: Account, items: list[tuple[int, int]], **headers: str
 ) -> httpx.Response:
     body = {"items": [{"product_id": p, "quantity": q} for p, q in items]}
-    return httpx.post(server.url + "/orders", json=body, headers={**account.headers, **headers})
+    return http.post(server.url + "/orders", json=body, headers={**account.headers, **headers})
 
 
 def stock(db: Database, product_id: int) -> int:
@@ -51,10 +52,10 @@ def test_an_order_takes_stock_at_that_moments_prices_with_its_email_job(
     assert [tuple(j) for j in jobs(db)] == [
         ("order_confirmation", f"order_confirmation:{placed['id']}", "queued")
     ]
-    httpx.patch(f"{server.url}/products/{lamp}", json={"price": "25.00"}, headers=admin.headers)
-    again = httpx.get(f"{server.url}/orders/{placed['id']}", headers=user.headers)
+    http.patch(f"{server.url}/products/{lamp}", json={"price": "25.00"}, headers=admin.headers)
+    again = http.get(f"{server.url}/orders/{placed['id']}", headers=user.headers)
     assert again.json() == placed  # the price of the moment it was placed
-    assert httpx.get(f"{server.url}/products/{lamp}").json()["stock"] == 3  # cache ended
+    assert http.get(f"{server.url}/products/{lamp}").json()["stock"] == 3  # cache ended
 
 
 def test_too_little_stock_is_409_naming_the_product_and_changes_nothing(
@@ -86,7 +87,7 @@ def test_bad_orders_are_422_and_change_nothing(
 ) -> None:
     lamp = product(db)
     items = [{**item, "product_id": lamp if item["product_id"] == 1 else 999} for item in items]
-    response = httpx.post(server.url + "/orders", json={"items": items}, headers=user.headers)
+    response = http.post(server.url + "/orders", json={"items": items}, headers=user.headers)
     assert response.status_code == 422, response.text
     assert response.json()["errors"][0]["loc"] == where
     assert stock(db, lamp) == 10 and db.fetchval("SELECT count(*) FROM orders") == 0
@@ -110,7 +111,7 @@ def test_an_archived_product_cannot_be_ordered(
     server: Server, user: Account, admin: Account, db: Database
 ) -> None:
     lamp = product(db)
-    httpx.delete(f"{server.url}/products/{lamp}", headers=admin.headers)
+    http.delete(f"{server.url}/products/{lamp}", headers=admin.headers)
     assert order(server, user, [(lamp, 1)]).status_code == 422
 
 
@@ -131,7 +132,7 @@ def test_100_concurrent_orders_for_10_items_on_2_workers_sell_exactly_10(
 
     async def rush() -> list[httpx.Response]:
         limits = httpx.Limits(max_connections=100, max_keepalive_connections=0)
-        async with httpx.AsyncClient(base_url=srv.url, limits=limits, timeout=30) as client:
+        async with http.AsyncClient(base_url=srv.url, limits=limits, timeout=30) as client:
             body = {"items": [{"product_id": lamp, "quantity": 1}]}
             return await asyncio.gather(*(
                 client.post("/orders", json=body, headers=buyers[i % 4].headers)
@@ -187,7 +188,7 @@ def test_concurrent_retries_with_one_key_create_one_order(
 
     async def retries() -> list[httpx.Response]:
         limits = httpx.Limits(max_connections=20, max_keepalive_connections=0)
-        async with httpx.AsyncClient(base_url=srv.url, limits=limits, timeout=30) as client:
+        async with http.AsyncClient(base_url=srv.url, limits=limits, timeout=30) as client:
             body = {"items": [{"product_id": lamp, "quantity": 1}]}
             headers = {**buyer.headers, "Idempotency-Key": "retry-storm"}
             return await asyncio.gather(
@@ -206,7 +207,7 @@ def test_a_malformed_idempotency_key_is_422(
 ) -> None:
     lamp = product(db)
     body = {"items": [{"product_id": lamp, "quantity": 1}]}
-    response = httpx.post(
+    response = http.post(
         server.url + "/orders", json=body,
         headers={**user.headers, "Idempotency-Key": key},
     )  # fmt: skip
@@ -222,15 +223,15 @@ def test_customers_see_their_own_orders_and_admins_all(
     other = register(server.url)
     mine = [order(server, user, [(lamp, 1)]).json()["id"] for _ in range(5)]
     theirs = order(server, other, [(lamp, 1)]).json()["id"]
-    assert httpx.get(f"{server.url}/orders/{theirs}", headers=user.headers).status_code == 404
-    assert httpx.get(f"{server.url}/orders/{theirs}", headers=admin.headers).status_code == 200
-    assert httpx.get(f"{server.url}/orders/{mine[0]}").status_code == 401
+    assert http.get(f"{server.url}/orders/{theirs}", headers=user.headers).status_code == 404
+    assert http.get(f"{server.url}/orders/{theirs}", headers=admin.headers).status_code == 200
+    assert http.get(f"{server.url}/orders/{mine[0]}").status_code == 401
 
     def walk(account: Account) -> list[int]:
         ids, cursor = [], None
         while True:
             params: dict[str, Any] = {"limit": 2, **({"cursor": cursor} if cursor else {})}
-            page = httpx.get(server.url + "/orders", params=params, headers=account.headers)
+            page = http.get(server.url + "/orders", params=params, headers=account.headers)
             assert page.status_code == 200, page.text
             ids += [o["id"] for o in page.json()["items"]]
             cursor = page.json()["next_cursor"]
@@ -246,5 +247,5 @@ def test_customers_see_their_own_orders_and_admins_all(
 def test_bad_order_list_parameters_are_422(
     server: Server, user: Account, params: dict[str, Any]
 ) -> None:
-    response = httpx.get(server.url + "/orders", params=params, headers=user.headers)
+    response = http.get(server.url + "/orders", params=params, headers=user.headers)
     assert response.status_code == 422

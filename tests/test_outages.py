@@ -13,6 +13,7 @@ import pytest
 import redis
 
 from scripts.migrate import migrate
+from tests import http
 from tests.accounts import Account, login, register
 from tests.backends import PrivatePostgres, PrivateRedis
 from tests.conftest import StartServer
@@ -88,14 +89,14 @@ def burst(url: str, headers: dict[str, str], count: int = 12) -> list[tuple[int,
         return response.status_code, time.monotonic() - started
 
     async def run() -> list[tuple[int, float]]:
-        async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+        async with http.AsyncClient(base_url=url, timeout=30) as client:
             return await asyncio.gather(*(one(client) for _ in range(count)))
 
     return asyncio.run(run())
 
 
 def me(app: Server, account: Account) -> httpx.Response:
-    return httpx.get(app.url + "/users/me", headers=account.headers, timeout=30)
+    return http.get(app.url + "/users/me", headers=account.headers, timeout=30)
 
 
 def test_postgres_stopped_is_503_and_recovers(app: Server, postgres: PrivatePostgres) -> None:
@@ -104,19 +105,19 @@ def test_postgres_stopped_is_503_and_recovers(app: Server, postgres: PrivatePost
     for call in (
         lambda: me(app, account),
         lambda: login(app.url, account.email),
-        lambda: httpx.post(app.url + "/users", timeout=30,
+        lambda: http.post(app.url + "/users", timeout=30,
                            json={"name": "N", "email": "n@example.com", "password": "Good-pass-1"}),
     ):  # fmt: skip
         response, took = timed(call)
         unavailable(response)
         assert took < BOUND, took
-    health, took = timed(lambda: httpx.get(app.url + "/health", timeout=30))
+    health, took = timed(lambda: http.get(app.url + "/health", timeout=30))
     assert health.status_code == 503 and health.json()["database"].startswith("unhealthy")
     assert took < BOUND
-    assert httpx.get(app.url + "/health/live").status_code == 200
+    assert http.get(app.url + "/health/live").status_code == 200
     postgres.start()
     eventually(lambda: me(app, account).status_code == 200)
-    assert httpx.get(app.url + "/health").status_code == 200
+    assert http.get(app.url + "/health").status_code == 200
 
 
 def test_postgres_frozen_answers_within_the_timeouts(
@@ -125,12 +126,12 @@ def test_postgres_frozen_answers_within_the_timeouts(
     account = register(app.url)
     postgres.freeze()
     try:
-        health, took = timed(lambda: httpx.get(app.url + "/health", timeout=30))
+        health, took = timed(lambda: http.get(app.url + "/health", timeout=30))
         assert health.status_code == 503 and took < 1.5, took  # HEALTH_TIMEOUT is 0.5 s
         results = burst(app.url, account.headers)  # more requests than pool connections
         assert {status for status, _ in results} == {503}, results
         assert max(took for _, took in results) < 2 * BOUND, results  # acquire, then statement
-        assert httpx.get(app.url + "/health/live", timeout=5).status_code == 200
+        assert http.get(app.url + "/health/live", timeout=5).status_code == 200
     finally:
         postgres.thaw()
     eventually(lambda: me(app, account).status_code == 200)
@@ -144,9 +145,9 @@ def test_redis_frozen_answers_within_the_socket_timeout(app: Server, valkey: Pri
         assert {status for status, _ in results} == {503}, results  # revocation can't be checked
         assert max(took for _, took in results) < REDIS_BOUND, results
         new_user = {"name": "N", "email": "n@example.com", "password": "Good-pass-1"}
-        signup, took = timed(lambda: httpx.post(app.url + "/users", json=new_user, timeout=30))
+        signup, took = timed(lambda: http.post(app.url + "/users", json=new_user, timeout=30))
         assert signup.status_code == 201 and took < REDIS_BOUND  # the rate limiter fails open
-        health, took = timed(lambda: httpx.get(app.url + "/health", timeout=30))
+        health, took = timed(lambda: http.get(app.url + "/health", timeout=30))
         assert health.status_code == 503 and health.json()["redis"].startswith("unhealthy")
         assert took < 1.5
     finally:
@@ -170,7 +171,7 @@ def test_a_redis_that_lost_its_data_does_not_revive_a_logged_out_token(
     app: Server, valkey: PrivateRedis
 ) -> None:
     gone, kept = register(app.url), register(app.url)
-    assert httpx.post(app.url + "/auth/logout", headers=gone.headers).status_code == 204
+    assert http.post(app.url + "/auth/logout", headers=gone.headers).status_code == 204
     assert me(app, gone).status_code == 401
     valkey.stop()
     valkey.start()  # no persistence: the denylist is gone

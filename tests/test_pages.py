@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests import http
 from tests.accounts import Account
 from tests.conftest import Database, StartServer
 from tests.images import multipart, png
@@ -21,7 +22,7 @@ def assert_strict_csp(response: httpx.Response) -> None:
 
 
 def test_home_shows_name_version_live_health_and_links(server: Server) -> None:
-    response = httpx.get(server.url + "/")
+    response = http.get(server.url + "/")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
     assert "<h1>Velithon Service</h1>" in response.text
     assert '<strong id="version">0.1.0</strong>' in response.text
@@ -35,7 +36,7 @@ def test_home_shows_name_version_live_health_and_links(server: Server) -> None:
 
 def test_home_shows_what_is_unhealthy(start_server: StartServer) -> None:
     srv = start_server(CONTAINER_OVERRIDES="tests.overrides:degraded_health")
-    text = httpx.get(srv.url + "/").text
+    text = http.get(srv.url + "/").text
     assert '<li class="unhealthy">Redis: <span id="redis">unhealthy: overridden</span>' in text
     assert '<li class="healthy">PostgreSQL' in text
 
@@ -59,7 +60,7 @@ def test_the_shop_lists_products_with_images_and_pages(
 ) -> None:
     add_products(db, 5)
     body, content_type = multipart("item.png", png())
-    uploaded = httpx.post(
+    uploaded = http.post(
         server.url + "/products/1/images", content=body,
         headers={**admin.headers, "content-type": content_type},
     )  # fmt: skip
@@ -70,7 +71,7 @@ def test_the_shop_lists_products_with_images_and_pages(
     link: str | None = "/shop?limit=2"
     pages = 0
     while link:
-        response = httpx.get(server.url + link)
+        response = http.get(server.url + link)
         assert response.status_code == 200, response.text
         assert_strict_csp(response)
         seen += re.findall(r"<h2>(Item \d+)</h2>", response.text)
@@ -82,34 +83,34 @@ def test_the_shop_lists_products_with_images_and_pages(
         link = next_link(response.text)
         pages += 1
     assert seen == [f"Item {i:03}" for i in range(1, 6)] and pages == 3
-    assert "1.50" in httpx.get(server.url + "/shop").text  # prices as money
-    assert httpx.get(server.url + image_url).status_code == 200
+    assert "1.50" in http.get(server.url + "/shop").text  # prices as money
+    assert http.get(server.url + image_url).status_code == 200
 
 
 def test_the_shop_keeps_filters_and_sort_across_pages(server: Server, db: Database) -> None:
     add_products(db, 6)
-    first = httpx.get(
+    first = http.get(
         server.url + "/shop", params={"limit": 2, "sort": "-price", "in_stock": "true"}
     )
     assert re.findall(r"<h2>(Item \d+)</h2>", first.text) == ["Item 005", "Item 003"]
-    second = httpx.get(server.url + str(next_link(first.text)))
+    second = http.get(server.url + str(next_link(first.text)))
     assert re.findall(r"<h2>(Item \d+)</h2>", second.text) == ["Item 001"]
 
 
 def test_an_empty_shop_says_so(server: Server) -> None:
-    assert "No products yet." in httpx.get(server.url + "/shop").text
+    assert "No products yet." in http.get(server.url + "/shop").text
 
 
 @pytest.mark.parametrize(
     "params", [{"limit": 0}, {"cursor": "nonsense"}, {"sort": "stock"}, {"q": "a\u0000"}]
 )
 def test_bad_shop_parameters_are_422(server: Server, params: dict[str, Any]) -> None:
-    response = httpx.get(server.url + "/shop", params=params)
+    response = http.get(server.url + "/shop", params=params)
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
 
 
 def test_the_pages_assets_have_cache_headers(server: Server) -> None:
-    css = httpx.get(server.url + "/static/style.css")
+    css = http.get(server.url + "/static/style.css")
     assert css.headers["cache-control"] == "public, max-age=3600" and css.headers["etag"]
     assert ".products" in css.text

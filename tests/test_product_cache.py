@@ -8,6 +8,7 @@ import re
 import httpx
 import redis
 
+from tests import http
 from tests.accounts import Account
 from tests.backends import PrivateRedis
 from tests.conftest import Database, StartServer
@@ -31,7 +32,7 @@ def new_product(db: Database, price: str = "19.99") -> int:
 
 def read(srv: Server, path: str) -> httpx.Response:
     """A new connection per request: the two workers take turns."""
-    response = httpx.get(srv.url + path, headers={"Connection": "close"})
+    response = http.get(srv.url + path, headers={"Connection": "close"})
     assert response.status_code == 200, response.text
     return response
 
@@ -46,17 +47,17 @@ def test_a_change_is_seen_by_the_next_read_from_any_worker(
         assert read(srv, "/products?in_stock=true").json()["items"][0]["price"] == "19.99"
     assert cache_reads(srv, "hit") >= 10  # answered from the cache, not PostgreSQL
 
-    changed = httpx.patch(
+    changed = http.patch(
         f"{srv.url}/products/{product_id}", json={"price": "17.50"}, headers=admin.headers
     )
     assert changed.status_code == 200
     for _ in range(8):
         assert read(srv, f"/products/{product_id}").json()["price"] == "17.50"
         assert read(srv, "/products?in_stock=true").json()["items"][0]["price"] == "17.50"
-    archived = httpx.delete(f"{srv.url}/products/{product_id}", headers=admin.headers)
+    archived = http.delete(f"{srv.url}/products/{product_id}", headers=admin.headers)
     assert archived.status_code == 204
     for _ in range(4):
-        response = httpx.get(f"{srv.url}/products/{product_id}", headers={"Connection": "close"})
+        response = http.get(f"{srv.url}/products/{product_id}", headers={"Connection": "close"})
         assert response.status_code == 404
         assert read(srv, "/products?in_stock=true").json()["items"] == []
 
@@ -69,7 +70,7 @@ def test_a_burst_of_50_misses_on_2_workers_reaches_postgresql_once(
 
     async def burst() -> list[httpx.Response]:
         limits = httpx.Limits(max_connections=50, max_keepalive_connections=0)
-        async with httpx.AsyncClient(base_url=srv.url, limits=limits, timeout=10) as client:
+        async with http.AsyncClient(base_url=srv.url, limits=limits, timeout=10) as client:
             return await asyncio.gather(*(client.get(f"/products/{product_id}") for _ in range(50)))
 
     responses = asyncio.run(burst())

@@ -3,9 +3,9 @@
 from decimal import Decimal
 from typing import Any
 
-import httpx
 import pytest
 
+from tests import http
 from tests.accounts import Account
 from tests.conftest import Database
 from tests.server import Server
@@ -14,7 +14,7 @@ LAMP = {"sku": "LAMP-001", "name": "Desk lamp", "price": "19.99", "stock": 3}
 
 
 def create(server: Server, admin: Account, **fields: Any) -> dict[str, Any]:
-    response = httpx.post(server.url + "/products", json={**LAMP, **fields}, headers=admin.headers)
+    response = http.post(server.url + "/products", json={**LAMP, **fields}, headers=admin.headers)
     assert response.status_code == 201, response.text
     return dict(response.json())
 
@@ -30,14 +30,14 @@ def insert(db: Database, count: int, start: int = 0) -> None:
 
 
 def test_reads_are_public_and_writes_need_an_admin(server: Server, user: Account) -> None:
-    assert httpx.get(server.url + "/products").status_code == 200
-    assert httpx.get(server.url + "/products/1").status_code == 404
+    assert http.get(server.url + "/products").status_code == 200
+    assert http.get(server.url + "/products/1").status_code == 404
     for method, path in (("POST", "/products"), ("PATCH", "/products/1"),
                          ("DELETE", "/products/1")):  # fmt: skip
-        anonymous = httpx.request(method, server.url + path, json=LAMP)
+        anonymous = http.request(method, server.url + path, json=LAMP)
         assert anonymous.status_code == 401, (method, anonymous.text)
         assert anonymous.headers["www-authenticate"].startswith("Bearer")
-        not_admin = httpx.request(method, server.url + path, json=LAMP, headers=user.headers)
+        not_admin = http.request(method, server.url + path, json=LAMP, headers=user.headers)
         assert not_admin.status_code == 403, (method, not_admin.text)
 
 
@@ -47,39 +47,39 @@ def test_admin_creates_reads_changes_and_archives(
     created = create(server, admin)
     assert created["price"] == "19.99" and created["stock"] == 3 and created["description"] == ""
     url = f"{server.url}/products/{created['id']}"
-    assert httpx.get(url).json() == created
+    assert http.get(url).json() == created
 
-    changed = httpx.patch(url, json={"stock": 0, "name": "Lamp"}, headers=admin.headers)
+    changed = http.patch(url, json={"stock": 0, "name": "Lamp"}, headers=admin.headers)
     assert changed.status_code == 200, changed.text
     assert changed.json()["stock"] == 0 and changed.json()["name"] == "Lamp"
     assert changed.json()["price"] == "19.99"  # untouched
-    assert httpx.get(url).json() == changed.json()
+    assert http.get(url).json() == changed.json()
 
-    assert httpx.delete(url, headers=admin.headers).status_code == 204
-    assert httpx.get(url).status_code == 404
-    assert httpx.get(server.url + "/products").json()["items"] == []
-    assert httpx.delete(url, headers=admin.headers).status_code == 404
-    assert httpx.patch(url, json={"stock": 1}, headers=admin.headers).status_code == 404
+    assert http.delete(url, headers=admin.headers).status_code == 204
+    assert http.get(url).status_code == 404
+    assert http.get(server.url + "/products").json()["items"] == []
+    assert http.delete(url, headers=admin.headers).status_code == 404
+    assert http.patch(url, json={"stock": 1}, headers=admin.headers).status_code == 404
     # archived, not deleted: past orders keep pointing at it
     assert db.fetchval("SELECT archived_at IS NOT NULL FROM products WHERE id = $1", created["id"])
 
 
 def test_location_names_the_new_product(server: Server, admin: Account) -> None:
-    response = httpx.post(server.url + "/products", json=LAMP, headers=admin.headers)
+    response = http.post(server.url + "/products", json=LAMP, headers=admin.headers)
     assert response.headers["location"] == f"/products/{response.json()['id']}"
 
 
 def test_a_taken_sku_is_409_even_once_archived(server: Server, admin: Account) -> None:
     first = create(server, admin)
-    again = httpx.post(server.url + "/products", json=LAMP, headers=admin.headers)
+    again = http.post(server.url + "/products", json=LAMP, headers=admin.headers)
     assert again.status_code == 409 and "SKU" in again.json()["detail"]
     other = create(server, admin, sku="LAMP-002")
-    taken = httpx.patch(
+    taken = http.patch(
         f"{server.url}/products/{other['id']}", json={"sku": "LAMP-001"}, headers=admin.headers
     )
     assert taken.status_code == 409
-    httpx.delete(f"{server.url}/products/{first['id']}", headers=admin.headers)
-    assert httpx.post(server.url + "/products", json=LAMP, headers=admin.headers).status_code == 409
+    http.delete(f"{server.url}/products/{first['id']}", headers=admin.headers)
+    assert http.post(server.url + "/products", json=LAMP, headers=admin.headers).status_code == 409
 
 
 @pytest.mark.parametrize(
@@ -109,21 +109,19 @@ def test_bad_products_are_422_and_change_nothing(
     server: Server, admin: Account, db: Database, change: dict[str, Any]
 ) -> None:
     created = create(server, admin, sku="KEEP-1")
-    response = httpx.post(server.url + "/products", json={**LAMP, **change}, headers=admin.headers)
+    response = http.post(server.url + "/products", json={**LAMP, **change}, headers=admin.headers)
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["errors"][0]["loc"][:2] == ["body", next(iter(change))]
-    patch = httpx.patch(
-        f"{server.url}/products/{created['id']}", json=change, headers=admin.headers
-    )
+    patch = http.patch(f"{server.url}/products/{created['id']}", json=change, headers=admin.headers)
     assert patch.status_code == 422, patch.text
     assert db.fetchval("SELECT count(*) FROM products") == 1
-    assert httpx.get(f"{server.url}/products/{created['id']}").json() == created
+    assert http.get(f"{server.url}/products/{created['id']}").json() == created
 
 
 def test_an_empty_patch_is_422(server: Server, admin: Account) -> None:
     created = create(server, admin)
-    response = httpx.patch(f"{server.url}/products/{created['id']}", json={}, headers=admin.headers)
+    response = http.patch(f"{server.url}/products/{created['id']}", json={}, headers=admin.headers)
     assert response.status_code == 422
 
 
@@ -133,18 +131,18 @@ def test_money_is_exact_through_any_number_of_round_trips(
     created = create(server, admin, price="0.10")
     url = f"{server.url}/products/{created['id']}"
     for round_trip in range(20):
-        read = httpx.get(url).json()
+        read = http.get(url).json()
         assert read["price"] == "0.10"
-        response = httpx.patch(
+        response = http.patch(
             url, json={"price": read["price"], "stock": round_trip}, headers=admin.headers
         )
         assert response.json()["price"] == "0.10"
     for price in ("19.99", "0", "9999999999.99", "1.5"):
-        response = httpx.patch(url, json={"price": price}, headers=admin.headers)
+        response = http.patch(url, json={"price": price}, headers=admin.headers)
         assert response.status_code == 200
         stored = db.fetchval("SELECT price FROM products WHERE id = $1", created["id"])
         assert stored == Decimal(price)
-        assert httpx.get(url).json()["price"] == f"{Decimal(price):.2f}"
+        assert http.get(url).json()["price"] == f"{Decimal(price):.2f}"
 
 
 def walk(server: Server, db: Database, sort: str, insert_between: bool) -> list[int]:
@@ -155,7 +153,7 @@ def walk(server: Server, db: Database, sort: str, insert_between: bool) -> list[
         params: dict[str, Any] = {"limit": 7, "sort": sort}
         if cursor:
             params["cursor"] = cursor
-        page = httpx.get(server.url + "/products", params=params)
+        page = http.get(server.url + "/products", params=params)
         assert page.status_code == 200, page.text
         body = page.json()
         assert body["limit"] == 7 and len(body["items"]) <= 7
@@ -192,7 +190,7 @@ def test_filters(server: Server, admin: Account) -> None:
     shade = create(server, admin, sku="A-3", name="Lampshade", price="12.00", stock=5)
 
     def ids(**params: Any) -> list[int]:
-        response = httpx.get(server.url + "/products", params=params)
+        response = http.get(server.url + "/products", params=params)
         assert response.status_code == 200, response.text
         return [item["id"] for item in response.json()["items"]]
 
@@ -225,22 +223,22 @@ def test_filters(server: Server, admin: Account) -> None:
     ],
 )  # fmt: skip
 def test_bad_list_parameters_are_422(server: Server, params: dict[str, Any]) -> None:
-    response = httpx.get(server.url + "/products", params=params)
+    response = http.get(server.url + "/products", params=params)
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == "application/problem+json"
 
 
 @pytest.mark.parametrize("product_id", ["0x1", "1.5", "9223372036854775808", "abc", "1%00"])
 def test_bad_product_ids_are_422(server: Server, product_id: str) -> None:
-    response = httpx.get(f"{server.url}/products/{product_id}")
+    response = http.get(f"{server.url}/products/{product_id}")
     assert response.status_code == 422, response.text
-    assert httpx.get(f"{server.url}/products/-1").status_code == 404  # an id, of nothing
+    assert http.get(f"{server.url}/products/-1").status_code == 404  # an id, of nothing
 
 
 def test_a_cursor_page_after_the_last_is_empty(server: Server, db: Database) -> None:
     insert(db, 3)
-    first = httpx.get(server.url + "/products", params={"limit": 2}).json()
-    second = httpx.get(
+    first = http.get(server.url + "/products", params={"limit": 2}).json()
+    second = http.get(
         server.url + "/products", params={"limit": 2, "cursor": first["next_cursor"]}
     ).json()
     assert len(second["items"]) == 1 and second["next_cursor"] is None

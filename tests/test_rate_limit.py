@@ -4,9 +4,9 @@ exemptions, and what happens when Redis is away."""
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-import httpx
 from redis import Redis
 
+from tests import http
 from tests.accounts import register
 from tests.backends import PrivateRedis
 from tests.conftest import StartServer
@@ -15,7 +15,7 @@ LIMIT = 5
 
 
 def statuses(url: str, count: int, **kwargs: object) -> list[int]:
-    return [httpx.get(url, **kwargs).status_code for _ in range(count)]  # type: ignore[arg-type]
+    return [http.get(url, **kwargs).status_code for _ in range(count)]  # type: ignore[arg-type]
 
 
 def test_exact_across_two_workers(start_server: StartServer) -> None:
@@ -29,7 +29,7 @@ def test_exact_across_two_server_processes(start_server: StartServer) -> None:
     first = start_server(fresh=True, RATE_LIMIT_PER_MINUTE=str(LIMIT))
     second = start_server(fresh=True, RATE_LIMIT_PER_MINUTE=str(LIMIT))
     results = [
-        httpx.get((first if i % 2 else second).url + "/users/me").status_code
+        http.get((first if i % 2 else second).url + "/users/me").status_code
         for i in range(LIMIT + 6)
     ]
     assert results.count(429) == 6 and results.count(401) == LIMIT
@@ -40,10 +40,10 @@ def burst(base_url: str, path: str, clients: int, each: int) -> list[int]:
     start = threading.Barrier(clients)
 
     def client() -> list[int]:
-        with httpx.Client() as http:
-            http.get(base_url + "/health/live")  # connect (never limited)
+        with http.Client() as connection:
+            connection.get(base_url + "/health/live")  # connect (never limited)
             start.wait()
-            return [http.get(base_url + path).status_code for _ in range(each)]
+            return [connection.get(base_url + path).status_code for _ in range(each)]
 
     with ThreadPoolExecutor(clients) as pool:
         return [
@@ -72,12 +72,12 @@ def script_calls(client: Redis) -> int:
 
 def test_headers_on_allowed_and_refused_responses(start_server: StartServer) -> None:
     srv = start_server(fresh=True, RATE_LIMIT_PER_MINUTE="2")
-    first = httpx.get(srv.url + "/users/me")
+    first = http.get(srv.url + "/users/me")
     assert first.headers["ratelimit-limit"] == "2"
     assert first.headers["ratelimit-remaining"] == "1"
     assert 1 <= int(first.headers["ratelimit-reset"]) <= 60
-    httpx.get(srv.url + "/users/me")
-    refused = httpx.get(srv.url + "/users/me", headers={"X-Request-ID": "limited-1"})
+    http.get(srv.url + "/users/me")
+    refused = http.get(srv.url + "/users/me", headers={"X-Request-ID": "limited-1"})
     assert refused.status_code == 429
     assert refused.headers["content-type"] == "application/problem+json"
     assert refused.json()["status"] == 429
@@ -93,7 +93,7 @@ def test_users_have_their_own_budget(start_server: StartServer) -> None:
     assert statuses(srv.url + "/users/me", 4, headers=alice.headers) == [200, 200, 200, 429]
     assert statuses(srv.url + "/users/me", 3, headers=bob.headers) == [200, 200, 200]
     # Anonymous requests from the same address have a budget of their own too.
-    assert httpx.get(srv.url + "/users/me").status_code == 401
+    assert http.get(srv.url + "/users/me").status_code == 401
 
 
 def test_a_forged_token_cannot_spend_someone_elses_budget(start_server: StartServer) -> None:
@@ -102,7 +102,7 @@ def test_a_forged_token_cannot_spend_someone_elses_budget(start_server: StartSer
     head, body, _ = victim.access_token.split(".")
     forged = {"Authorization": f"Bearer {head}.{body}.forgedsignature"}
     assert statuses(srv.url + "/users/me", 4, headers=forged)[-1] == 429
-    assert httpx.get(srv.url + "/users/me", headers=victim.headers).status_code == 200
+    assert http.get(srv.url + "/users/me", headers=victim.headers).status_code == 200
 
 
 def test_login_and_signup_have_stricter_limits(start_server: StartServer) -> None:
@@ -110,18 +110,18 @@ def test_login_and_signup_have_stricter_limits(start_server: StartServer) -> Non
         fresh=True, RATE_LIMIT_LOGIN_PER_MINUTE="2", RATE_LIMIT_SIGNUP_PER_MINUTE="2"
     )
     body = {"email": "nobody@example.com", "password": "Wrong-pass-1"}
-    logins = [httpx.post(srv.url + "/auth/login", json=body).status_code for _ in range(3)]
+    logins = [http.post(srv.url + "/auth/login", json=body).status_code for _ in range(3)]
     assert logins == [401, 401, 429]
-    signups = [httpx.post(srv.url + "/users", json={}).status_code for _ in range(3)]
+    signups = [http.post(srv.url + "/users", json={}).status_code for _ in range(3)]
     assert signups == [422, 422, 429]
-    assert httpx.get(srv.url + "/users/me").status_code == 401  # the default bucket is apart
+    assert http.get(srv.url + "/users/me").status_code == 401  # the default bucket is apart
 
 
 def test_health_and_metrics_are_never_limited(start_server: StartServer) -> None:
     srv = start_server(fresh=True, RATE_LIMIT_PER_MINUTE="1")
     for path in ("/health/live", "/health", "/metrics"):
         assert 429 not in statuses(srv.url + path, 4)
-        assert "ratelimit-limit" not in httpx.get(srv.url + path).headers
+        assert "ratelimit-limit" not in http.get(srv.url + path).headers
 
 
 def test_redis_away_fails_open_by_default(
@@ -130,7 +130,7 @@ def test_redis_away_fails_open_by_default(
     srv = start_server(fresh=True, REDIS_URL=own_redis.url, RATE_LIMIT_PER_MINUTE="1")
     own_redis.stop()
     signups = [
-        httpx.post(
+        http.post(
             srv.url + "/users",
             json={"name": "N", "email": f"n{i}@example.com", "password": "Good-pass-1"},
         ).status_code
@@ -139,7 +139,7 @@ def test_redis_away_fails_open_by_default(
     assert signups == [201, 201, 201]
     log = srv.wait_for_log("rate_limit_backend_unavailable")
     assert log.count("rate_limit_backend_unavailable") == 1  # once per interval, not per request
-    metrics = httpx.get(srv.url + "/metrics").text
+    metrics = http.get(srv.url + "/metrics").text
     assert "rate_limit_backend_errors_total 3.0" in metrics
 
 
@@ -148,10 +148,10 @@ def test_redis_away_fails_closed_when_configured(
 ) -> None:
     srv = start_server(fresh=True, REDIS_URL=own_redis.url, RATE_LIMIT_FAIL_OPEN="false")
     own_redis.stop()
-    response = httpx.post(srv.url + "/users", json={})
+    response = http.post(srv.url + "/users", json={})
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"
-    assert httpx.get(srv.url + "/health/live").status_code == 200
+    assert http.get(srv.url + "/health/live").status_code == 200
 
 
 def command_calls(client: Redis, *names: str) -> int:
@@ -178,7 +178,7 @@ def test_a_refused_bucket_is_refused_without_asking_redis_until_its_reset(
     redis_client = Redis.from_url(own_redis.url, decode_responses=True)
     assert statuses(srv.url + "/users/me", 4) == [401, 401, 401, 429]
     calls_before = script_calls(redis_client)
-    refused = [httpx.get(srv.url + "/users/me") for _ in range(20)]
+    refused = [http.get(srv.url + "/users/me") for _ in range(20)]
     assert {r.status_code for r in refused} == {429}
     assert script_calls(redis_client) == calls_before  # this worker remembered the reset
     assert all(1 <= int(r.headers["retry-after"]) <= 60 for r in refused)
@@ -195,5 +195,5 @@ def test_the_session_check_rides_with_the_rate_limit_check(
     before = command_calls(redis_client, "mget")
     assert statuses(srv.url + "/users/me", 10, headers=account.headers) == [200] * 10
     assert command_calls(redis_client, "mget") == before
-    assert httpx.post(srv.url + "/auth/logout", headers=account.headers).status_code == 204
-    assert httpx.get(srv.url + "/users/me", headers=account.headers).status_code == 401
+    assert http.post(srv.url + "/auth/logout", headers=account.headers).status_code == 204
+    assert http.get(srv.url + "/users/me", headers=account.headers).status_code == 401

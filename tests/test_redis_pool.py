@@ -2,8 +2,7 @@
 
 import asyncio
 
-import httpx
-
+from tests import http
 from tests.accounts import register
 from tests.conftest import StartServer
 
@@ -15,7 +14,7 @@ def test_a_burst_beyond_the_pool_size_waits_instead_of_failing(
     account = register(srv.url)
 
     async def burst() -> list[int]:
-        async with httpx.AsyncClient(base_url=srv.url, headers=account.headers) as client:
+        async with http.AsyncClient(base_url=srv.url, headers=account.headers) as client:
             responses = await asyncio.gather(*(client.get("/users/me") for _ in range(40)))
         return [r.status_code for r in responses]
 

@@ -4,6 +4,7 @@ import json
 
 import httpx
 
+from tests import http
 from tests.accounts import Account
 from tests.conftest import StartServer
 from tests.server import Server
@@ -71,7 +72,7 @@ def test_health_probes_are_logged_at_debug_only(
     server.wait_for_log("after-the-probe")
     assert "probe-at-info" not in server.log
     debug = start_server(LOG_LEVEL="DEBUG")
-    httpx.get(debug.url + "/health/live", headers={"X-Request-ID": "probe-at-debug"})
+    http.get(debug.url + "/health/live", headers={"X-Request-ID": "probe-at-debug"})
     debug.wait_for_log("probe-at-debug")
 
 

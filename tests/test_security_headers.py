@@ -5,6 +5,7 @@ import re
 import httpx
 import pytest
 
+from tests import http
 from tests.conftest import StartServer
 from tests.server import Server
 
@@ -43,24 +44,24 @@ def assert_secure(response: httpx.Response) -> None:
 def test_every_response_carries_the_headers(
     server: Server, method: str, path: str, status: int
 ) -> None:
-    response = httpx.request(method, server.url + path, json={} if method == "POST" else None)
+    response = http.request(method, server.url + path, json={} if method == "POST" else None)
     assert response.status_code == status
     assert_secure(response)
     assert response.headers["x-request-id"]
 
 
 def test_no_hsts_outside_production(server: Server) -> None:
-    assert "strict-transport-security" not in httpx.get(server.url + "/health/live").headers
+    assert "strict-transport-security" not in http.get(server.url + "/health/live").headers
 
 
 def test_hsts_in_production(start_server: StartServer) -> None:
     srv = start_server(ENVIRONMENT="production", SECRET_KEY="s" * 48, SMTP_HOST="127.0.0.1")
-    hsts = httpx.get(srv.url + "/health/live").headers["strict-transport-security"]
+    hsts = http.get(srv.url + "/health/live").headers["strict-transport-security"]
     assert hsts == "max-age=63072000; includeSubDomains"
 
 
 def test_docs_get_a_csp_of_their_own_with_nothing_inline_or_remote(server: Server) -> None:
-    response = httpx.get(server.url + "/docs")
+    response = http.get(server.url + "/docs")
     assert response.status_code == 200
     csp = response.headers["content-security-policy"]
     assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
@@ -68,7 +69,7 @@ def test_docs_get_a_csp_of_their_own_with_nothing_inline_or_remote(server: Serve
     assert "http" not in response.text and "<script>" not in response.text
     assert "style=" not in response.text and "<style" not in response.text
     for asset in re.findall(r'(?:src|href)="(/[^"]+)"', response.text):
-        served = httpx.get(server.url + asset)
+        served = http.get(server.url + asset)
         assert served.status_code == 200, asset
         assert (
             served.headers["cache-control"].startswith("public, max-age=")
@@ -80,13 +81,13 @@ def test_docs_get_a_csp_of_their_own_with_nothing_inline_or_remote(server: Serve
         "../__init__.py",
         "oauth2-redirect.js",
     ):
-        assert httpx.get(f"{server.url}/docs/assets/{unknown}").status_code == 404, unknown
-    api_csp = httpx.get(server.url + "/health/live").headers["content-security-policy"]
+        assert http.get(f"{server.url}/docs/assets/{unknown}").status_code == 404, unknown
+    api_csp = http.get(server.url + "/health/live").headers["content-security-policy"]
     assert api_csp != csp
 
 
 def test_headers_are_configurable(start_server: StartServer) -> None:
     srv = start_server(REFERRER_POLICY="no-referrer", CONTENT_SECURITY_POLICY="default-src 'none'")
-    response = httpx.get(srv.url + "/health/live")
+    response = http.get(srv.url + "/health/live")
     assert response.headers["referrer-policy"] == "no-referrer"
     assert response.headers["content-security-policy"] == "default-src 'none'"

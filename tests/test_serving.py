@@ -9,6 +9,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests import http
 from tests.accounts import register
 from tests.conftest import StartServer, clean_environ
 from tests.server import ROOT, Server, free_port
@@ -36,15 +37,15 @@ def live_requests(srv: Server) -> float:
 @pytest.mark.parametrize("launcher", sorted(LAUNCHERS))
 def test_each_launcher_serves_the_same_app(start_server: StartServer, launcher: str) -> None:
     srv = start_server(LAUNCHERS[launcher])
-    static = httpx.get(srv.url + "/static/style.css")
+    static = http.get(srv.url + "/static/style.css")
     assert static.status_code == 200 and static.headers["x-content-type-options"] == "nosniff"
     for asset in ("/static/style.css", "/static/docs.js", "/docs/assets/swagger-ui-bundle.js"):
-        cached = httpx.get(srv.url + asset)
+        cached = http.get(srv.url + asset)
         assert cached.status_code == 200 and cached.headers["etag"], asset
         assert cached.headers["cache-control"] == "public, max-age=3600", asset
     account = register(srv.url)
     for _ in range(20):  # spread over both workers
-        assert httpx.get(srv.url + "/users/me", headers=account.headers).status_code == 200
+        assert http.get(srv.url + "/users/me", headers=account.headers).status_code == 200
     srv.wait_for_log("worker_started")
     assert srv.log.count('"event":"worker_started"') == 2
     assert live_requests(srv) == 20  # both workers' counts, whichever answers the scrape
@@ -68,7 +69,7 @@ def test_the_default_loop_is_refused_in_one_line(app_env: dict[str, str], launch
 
 def test_workers_2_serves_from_both(start_server: StartServer) -> None:
     srv = start_server(WORKERS="2")
-    assert all(httpx.get(srv.url + "/health").status_code == 200 for _ in range(20))
+    assert all(http.get(srv.url + "/health").status_code == 200 for _ in range(20))
     log = srv.wait_for_log("worker_started")
     assert log.count('"event":"worker_started"') == 2
 
@@ -91,11 +92,11 @@ def test_static_files_have_one_etag_on_every_worker_and_answer_304(
     start_server: StartServer,
 ) -> None:
     srv = start_server(WORKERS="2")
-    etags = {httpx.get(srv.url + "/static/style.css").headers["etag"] for _ in range(12)}
+    etags = {http.get(srv.url + "/static/style.css").headers["etag"] for _ in range(12)}
     assert len(etags) == 1  # a content hash, not Python's per-process hash()
-    again = httpx.get(srv.url + "/static/style.css", headers={"If-None-Match": etags.pop()})
+    again = http.get(srv.url + "/static/style.css", headers={"If-None-Match": etags.pop()})
     assert again.status_code == 304 and again.content == b""
-    favicon = httpx.get(srv.url + "/favicon.ico")
+    favicon = http.get(srv.url + "/favicon.ico")
     assert (
         favicon.status_code == 200 and favicon.headers["content-type"] == "image/vnd.microsoft.icon"
     )

@@ -6,6 +6,7 @@ import asyncio
 import httpx
 import redis
 
+from tests import http
 from tests.accounts import PASSWORD, Account, login, register
 from tests.conftest import Database, StartServer
 from tests.server import Server
@@ -13,15 +14,15 @@ from tests.server import Server
 
 def me_status(url: str, access_token: str) -> int:
     headers = {"Authorization": f"Bearer {access_token}"}
-    return httpx.get(url + "/users/me", headers=headers).status_code
+    return http.get(url + "/users/me", headers=headers).status_code
 
 
 def refresh_status(url: str, refresh_token: str) -> int:
-    return httpx.post(url + "/auth/refresh", json={"refresh_token": refresh_token}).status_code
+    return http.post(url + "/auth/refresh", json={"refresh_token": refresh_token}).status_code
 
 
 async def logout_and_refresh_at_once(url: str, pair: dict[str, str]) -> list[httpx.Response]:
-    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+    async with http.AsyncClient(base_url=url, timeout=30) as client:
         logout = client.post(
             "/auth/logout", headers={"Authorization": f"Bearer {pair['access_token']}"}
         )
@@ -52,7 +53,7 @@ def test_every_session_ends_with_a_password_change_or_deactivation_however_concu
     account = register(srv.url)
 
     async def change_password_while_logging_in() -> list[httpx.Response]:
-        async with httpx.AsyncClient(base_url=srv.url, timeout=30) as client:
+        async with http.AsyncClient(base_url=srv.url, timeout=30) as client:
             change = client.patch(
                 "/users/me",
                 json={"password": "Brand-new-pass-1", "current_password": PASSWORD},
@@ -79,7 +80,7 @@ def test_flushed_redis_keys_do_not_revive_a_logged_out_token(
     server: Server, user: Account, redis_client: redis.Redis, key_prefix: str
 ) -> None:
     other = register(server.url)
-    assert httpx.post(server.url + "/auth/logout", headers=user.headers).status_code == 204
+    assert http.post(server.url + "/auth/logout", headers=user.headers).status_code == 204
     assert me_status(server.url, user.access_token) == 401
     keys = list(redis_client.scan_iter(match=f"{key_prefix}*"))
     assert keys

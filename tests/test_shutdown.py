@@ -11,6 +11,7 @@ import httpx
 import pytest
 import redis
 
+from tests import http
 from tests.conftest import StartServer
 from tests.probe_routes import STARTED_KEY
 
@@ -40,7 +41,7 @@ def test_sigterm_lets_started_requests_finish(
                 return
 
     async def run() -> None:
-        async with httpx.AsyncClient(base_url=srv.url, timeout=30) as client:
+        async with http.AsyncClient(base_url=srv.url, timeout=30) as client:
             askers = [asyncio.create_task(keep_asking(client, ms)) for ms in (50, 400, 1500) * 8]
             await asyncio.sleep(1.0)
             assert srv.process is not None
@@ -59,4 +60,4 @@ def test_sigterm_lets_started_requests_finish(
     assert len(refused_after_signal) == 24  # every client then found the door closed
     time.sleep(0.2)
     with pytest.raises(httpx.TransportError):
-        httpx.get(srv.url + "/health/live", timeout=2)
+        http.get(srv.url + "/health/live", timeout=2)

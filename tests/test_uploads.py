@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests import http
 from tests.accounts import Account
 from tests.conftest import Database, StartServer
 from tests.images import GIF, HTML, PDF, SCRIPT, multipart, png
@@ -30,7 +31,7 @@ def srv(start_server: StartServer) -> Server:
 
 @pytest.fixture
 def product(srv: Server, admin: Account) -> dict[str, Any]:
-    created = httpx.post(srv.url + "/products", json=LAMP, headers=admin.headers)
+    created = http.post(srv.url + "/products", json=LAMP, headers=admin.headers)
     assert created.status_code == 201, created.text
     return dict(created.json())
 
@@ -52,7 +53,7 @@ def upload(
     srv: Server, product_id: int, filename: str, content: bytes, account: Account, **kw: Any
 ) -> httpx.Response:
     body, content_type = multipart(filename, content, **kw)
-    return httpx.post(
+    return http.post(
         f"{srv.url}/products/{product_id}/images", content=body,
         headers={**account.headers, "content-type": content_type}, timeout=10,
     )  # fmt: skip
@@ -73,7 +74,7 @@ def test_an_admin_uploads_and_anyone_downloads_from_either_worker(
     assert (upload_dir / name).read_bytes() == image
     assert not list((upload_dir / ".incoming").iterdir())
     for _ in range(8):  # spread over both workers
-        got = httpx.get(srv.url + body["url"])
+        got = http.get(srv.url + body["url"])
         assert got.status_code == 200 and got.content == image
         assert got.headers["content-type"] == "image/png"
         assert got.headers["x-content-type-options"] == "nosniff"
@@ -88,7 +89,7 @@ def test_uploads_need_an_admin(
 ) -> None:
     body, content_type = multipart("a.png", png())
     url = f"{srv.url}/products/{product['id']}/images"
-    anonymous = httpx.post(url, content=body, headers={"content-type": content_type})
+    anonymous = http.post(url, content=body, headers={"content-type": content_type})
     assert anonymous.status_code == 401
     assert upload(srv, product["id"], "a.png", png(), user).status_code == 403
 
@@ -145,7 +146,7 @@ def test_the_stored_type_is_the_sniffed_one(
     response = upload(srv, product["id"], "spinner.gif", GIF, admin)  # sent as image/png
     assert response.status_code == 201, response.text
     assert response.json()["content_type"] == "image/gif"
-    assert httpx.get(srv.url + response.json()["url"]).headers["content-type"] == "image/gif"
+    assert http.get(srv.url + response.json()["url"]).headers["content-type"] == "image/gif"
     (upload_dir / response.json()["url"].removeprefix("/uploads/")).unlink()
     db.execute("DELETE FROM product_images")
 
@@ -208,7 +209,7 @@ def test_a_body_without_a_length_is_counted_as_it_arrives(
         for start in range(0, len(body), 8192):
             yield body[start : start + 8192]
 
-    response = httpx.post(
+    response = http.post(
         f"{srv.url}/products/{product['id']}/images", content=chunked(),
         headers={**admin.headers, "content-type": content_type}, timeout=10,
     )  # fmt: skip
@@ -224,7 +225,7 @@ def test_a_body_without_a_length_is_refused_past_the_request_limit_whatever_it_h
         + b"x" * (LIMIT + FRAMING) + b"\r\n"
     )  # fmt: skip
     body, content_type = multipart("small.png", png())
-    response = httpx.post(
+    response = http.post(
         f"{srv.url}/products/{product['id']}/images", content=iter([padding, body]),
         headers={**admin.headers, "content-type": content_type}, timeout=10,
     )  # fmt: skip
@@ -250,7 +251,7 @@ def test_an_interrupted_upload_leaves_nothing(
         time.sleep(0.05)
     assert files_in(upload_dir) == before
     assert db.fetchval("SELECT count(*) FROM product_images") == 0
-    assert httpx.get(srv.url + "/health").status_code == 200  # the workers are fine
+    assert http.get(srv.url + "/health").status_code == 200  # the workers are fine
 
 
 @pytest.mark.parametrize(
@@ -271,7 +272,7 @@ def test_what_is_not_one_file_in_multipart_is_refused(
     srv: Server, admin: Account, product: dict[str, Any], untouched: None,
     body: bytes, content_type: str, status: int,
 ) -> None:  # fmt: skip
-    response = httpx.post(
+    response = http.post(
         f"{srv.url}/products/{product['id']}/images", content=body,
         headers={**admin.headers, "content-type": content_type},
     )  # fmt: skip
@@ -284,7 +285,7 @@ def test_two_files_in_one_request_are_422(
 ) -> None:
     one, content_type = multipart("a.png", png())
     two = one.replace(b"--b0undary-7e5f--\r\n", b"") + one
-    response = httpx.post(
+    response = http.post(
         f"{srv.url}/products/{product['id']}/images", content=two,
         headers={**admin.headers, "content-type": content_type},
     )  # fmt: skip
@@ -295,7 +296,7 @@ def test_no_such_or_archived_product_is_404(
     srv: Server, admin: Account, product: dict[str, Any], untouched: None
 ) -> None:
     assert upload(srv, 999999, "a.png", png(), admin).status_code == 404
-    httpx.delete(f"{srv.url}/products/{product['id']}", headers=admin.headers)
+    http.delete(f"{srv.url}/products/{product['id']}", headers=admin.headers)
     assert upload(srv, product["id"], "a.png", png(), admin).status_code == 404
 
 
@@ -310,7 +311,7 @@ def test_downloads_never_leave_the_stored_files(srv: Server, upload_dir: Path, p
     (upload_dir / "planted.png").write_bytes(png())  # on disk, but no upload of ours
     (upload_dir / f"{'a' * 32}.png").write_bytes(png())
     try:
-        response = httpx.get(srv.url + path)
+        response = http.get(srv.url + path)
     finally:
         (upload_dir / "planted.png").unlink()
         (upload_dir / f"{'a' * 32}.png").unlink()
@@ -322,7 +323,7 @@ def test_downloads_never_leave_the_stored_files(srv: Server, upload_dir: Path, p
 @pytest.mark.parametrize("path", ["/uploads/%00", "/uploads/x%00.png", "/uploads/%00/../x"])
 def test_a_nul_in_the_name_is_422_as_in_every_path(srv: Server, path: str) -> None:
     """The app-wide rule for NUL in any string (docs/reliability.md), before any lookup."""
-    response = httpx.get(srv.url + path)
+    response = http.get(srv.url + path)
     assert response.status_code in (404, 422), response.text
     if response.status_code == 422:
         assert response.json()["errors"][0]["loc"] == ["path", "name"]

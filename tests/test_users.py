@@ -3,6 +3,7 @@
 import httpx
 import pytest
 
+from tests import http
 from tests.accounts import PASSWORD, Account, login, register, sign_in
 from tests.conftest import Database
 from tests.server import Server
@@ -123,15 +124,15 @@ def test_password_change_needs_the_current_password(
 
 def test_password_change_revokes_other_sessions_only(server: Server, user: Account) -> None:
     other = sign_in(server.url, user.id, user.email)  # a second session (another device)
-    response = httpx.patch(
+    response = http.patch(
         server.url + "/users/me",
         json={"password": "NewPass123", "current_password": PASSWORD},
         headers=user.headers,
     )
     assert response.status_code == 200
-    assert httpx.get(server.url + "/users/me", headers=user.headers).status_code == 200
-    assert httpx.get(server.url + "/users/me", headers=other.headers).status_code == 401
-    refresh = httpx.post(server.url + "/auth/refresh", json={"refresh_token": other.refresh_token})
+    assert http.get(server.url + "/users/me", headers=user.headers).status_code == 200
+    assert http.get(server.url + "/users/me", headers=other.headers).status_code == 401
+    refresh = http.post(server.url + "/auth/refresh", json={"refresh_token": other.refresh_token})
     assert refresh.status_code == 401
     assert login(server.url, user.email, PASSWORD).status_code == 401
     assert login(server.url, user.email, "NewPass123").status_code == 200

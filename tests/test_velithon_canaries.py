@@ -15,6 +15,7 @@ import pytest
 from velithon import Velithon
 from velithon.di import FactoryProvider, Provide, ServiceContainer, SingletonProvider
 
+from tests import http
 from tests.conftest import StartServer
 from tests.server import Server
 
@@ -32,7 +33,7 @@ def canary(start_server: StartServer) -> Iterator[Server]:
 
 
 def get(server: Server, path: str, **kw: object) -> httpx.Response:
-    return httpx.request(str(kw.pop("method", "GET")), server.url + path, timeout=5, **kw)  # type: ignore[arg-type]
+    return http.request(str(kw.pop("method", "GET")), server.url + path, timeout=5, **kw)  # type: ignore[arg-type]
 
 
 def test_a_raising_handler_runs_twice(canary: Server) -> None:
