@@ -6,7 +6,6 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
-import httpx
 
 from tests import http
 from tests.accounts import Account
@@ -55,7 +54,7 @@ def test_a_stuck_query_is_cut_off_by_the_statement_timeout(
                 await conn.execute("LOCK TABLE orders IN ACCESS EXCLUSIVE MODE")
                 started = time.monotonic()
                 response = await asyncio.to_thread(
-                    httpx.get, server.url + "/admin/stats", headers=admin.headers, timeout=30
+                    http.get, server.url + "/admin/stats", headers=admin.headers, timeout=30
                 )
                 # two queries wait on the lock: 2 s each, at once (one after the other: 4 s)
                 assert time.monotonic() - started < 3.5
