@@ -20,6 +20,7 @@ from tests.forkserver import ForkedProcess, Forkserver
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVE = [sys.executable, "-m", "scripts.serve"]
+WORKER_STARTED = '"event":"worker_started"'  # main.py logs it as each worker starts
 
 
 def read_by_the_app_alone(name: str) -> bool:
@@ -109,12 +110,23 @@ class Server:
                 raise RuntimeError(f"{self.name} exited with {code}:\n{self.log[-4000:]}")
             try:
                 if http.get(self.url + ready_path, timeout=1).status_code == 200:
-                    return self
+                    break
             except httpx.TransportError:
                 pass
             time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"{self.name} not ready after {timeout}s:\n{self.log[-4000:]}")
+        else:
+            self.stop()
+            raise RuntimeError(f"{self.name} not ready after {timeout}s:\n{self.log[-4000:]}")
+        if self.workers > 1:  # ready is every worker serving, not the first one to answer
+            self.wait_for_log(WORKER_STARTED, max(deadline - time.monotonic(), 1), self.workers)
+        return self
+
+    @property
+    def workers(self) -> int:
+        """As the app's settings or the launcher's --workers say."""
+        if "--workers" in self.command:
+            return int(self.command[self.command.index("--workers") + 1])
+        return int(self.env.get("WORKERS", "1"))
 
     @staticmethod
     def _copy(source: Any, log: Any) -> None:
@@ -138,15 +150,15 @@ class Server:
                 self.process.wait()
         return self.process.returncode
 
-    def wait_for_log(self, text: str, timeout: float = 5.0) -> str:
-        """The access log is flushed every 0.2 s; wait until `text` shows up."""
+    def wait_for_log(self, text: str, timeout: float = 5.0, count: int = 1) -> str:
+        """The access log is flushed every 0.2 s; wait until `text` shows up (`count` times)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             log = self.log
-            if text in log:
+            if log.count(text) >= count:
                 return log
             time.sleep(0.05)
-        raise AssertionError(f"{text!r} not in server log:\n{self.log[-4000:]}")
+        raise AssertionError(f"{text!r} not {count} times in server log:\n{self.log[-4000:]}")
 
     def metrics(self, **kwargs: Any) -> httpx.Response:
         """GET /metrics once every worker has flushed its request tallies (at most
