@@ -176,8 +176,12 @@ class Settings(BaseSettings):
     metrics_enabled: bool = True
     metrics_token: Optional[SecretStr] = None
     metrics_allowed_networks: CommaList = [
-        "127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
-    ]  # fmt: skip
+        "127.0.0.0/8",
+        "::1/128",
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+    ]
 
     # File uploads (docs/uploads.md): the largest file in bytes, where files are stored, and
     # the extensions accepted (each also sniffed with python-magic: services/content_types.py)
@@ -287,11 +291,22 @@ class Settings(BaseSettings):
 # and PROMETHEUS_MULTIPROC_DIR are read before the settings are.
 NOT_APP_SETTINGS = frozenset(
     {
-        "POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB", "POSTGRES_IMAGE", "REDIS_IMAGE",
-        "PYTHON_VERSION", "APP_IMAGE", "APP_PORT", "APP_BIND", "APP_ENV_FILE", "MAIL_IMAGE",
-        "COMPOSE_PROJECT_NAME", "ENV_FILE", "PROMETHEUS_MULTIPROC_DIR",
+        "POSTGRES_USER",
+        "POSTGRES_PASSWORD",
+        "POSTGRES_DB",
+        "POSTGRES_IMAGE",
+        "REDIS_IMAGE",
+        "PYTHON_VERSION",
+        "APP_IMAGE",
+        "APP_PORT",
+        "APP_BIND",
+        "APP_ENV_FILE",
+        "MAIL_IMAGE",
+        "COMPOSE_PROJECT_NAME",
+        "ENV_FILE",
+        "PROMETHEUS_MULTIPROC_DIR",
     }
-)  # fmt: skip
+)
 ENVIRONMENTS = ("development", "test", "production")
 # The best-practices guide names the environment ENV (its .env.production): accepted, unless
 # ENVIRONMENT is given too, and only with one of the environments as its value (POSIX shells

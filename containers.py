@@ -84,34 +84,46 @@ class Container:
     stats = Provider(lambda c: StatsService(c.get(c.database), c.get(c.analytics)))
     orders = Provider(
         lambda c: OrderService(
-            c.get(c.database), c.get(c.jobs), c.get(c.cache), c.get(c.email),
-            c.get(c.settings).app_name, c.get(c.settings).mail_from,
+            c.get(c.database),
+            c.get(c.jobs),
+            c.get(c.cache),
+            c.get(c.email),
+            c.get(c.settings).app_name,
+            c.get(c.settings).mail_from,
         )
-    )  # fmt: skip
+    )
     # What the job worker runs: each durable job's entrypoint and its handler.
     job_worker = Provider(
         lambda c: JobWorker(
-            c.get(c.settings), c.get(c.database),
+            c.get(c.settings),
+            c.get(c.database),
             {ORDER_CONFIRMATION: c.get(c.orders).send_confirmation},
         )
-    )  # fmt: skip
+    )
     # Where uploads are kept; an S3-compatible store would be built here (docs/uploads.md).
     uploads = Provider(lambda c: LocalDiskStore(Path(c.get(c.settings).upload_path)))
     images = Provider(
         lambda c: ImageService(
-            c.get(c.database), c.get(c.uploads), sniffer(),
-            c.get(c.settings).allowed_extensions, c.get(c.settings).max_file_size,
+            c.get(c.database),
+            c.get(c.uploads),
+            sniffer(),
+            c.get(c.settings).allowed_extensions,
+            c.get(c.settings).max_file_size,
         )
-    )  # fmt: skip
+    )
     users = Provider(
         lambda c: UserService(c.get(c.database), c.get(c.passwords), c.get(c.sessions))
     )
     auth = Provider(
         lambda c: AuthService(
-            c.get(c.settings), c.get(c.database), c.get(c.users), c.get(c.passwords),
-            c.get(c.tokens), c.get(c.sessions),
+            c.get(c.settings),
+            c.get(c.database),
+            c.get(c.users),
+            c.get(c.passwords),
+            c.get(c.tokens),
+            c.get(c.sessions),
         )
-    )  # fmt: skip
+    )
 
     def __init__(self) -> None:
         self._instances: dict[Provider[Any], Any] = {}

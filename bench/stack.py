@@ -26,9 +26,14 @@ from bench.common import PRODUCT_KEY, PRODUCTS, PRODUCTS_PAGE_KEY, PROFILE_KEY
 from bench.run import backing_url
 from bench.servers import Backing
 
-ENDPOINTS = (("GET", "/health/live", False), ("GET", "/bench/items", False),
-             ("GET", "/users/me", True), ("GET", "/bench/cached-profile", False),
-             ("GET", "/products/1", False), ("GET", "/products?limit=20", False))  # fmt: skip
+ENDPOINTS = (
+    ("GET", "/health/live", False),
+    ("GET", "/bench/items", False),
+    ("GET", "/users/me", True),
+    ("GET", "/bench/cached-profile", False),
+    ("GET", "/products/1", False),
+    ("GET", "/products?limit=20", False),
+)
 
 
 class Headers(dict[str, str]):
@@ -90,8 +95,9 @@ class FakeProtocol:
         return FakeTransport()
 
 
-async def call(app: Any, method: str, path: str, headers: dict[str, str],
-               body: bytes = b"") -> FakeProtocol:  # fmt: skip
+async def call(
+    app: Any, method: str, path: str, headers: dict[str, str], body: bytes = b""
+) -> FakeProtocol:
     protocol = FakeProtocol(body)
     path, _, query = path.partition("?")
     await app(FakeScope(method, path, headers, query), protocol)
@@ -101,8 +107,9 @@ async def call(app: Any, method: str, path: str, headers: dict[str, str],
 CLOCK = time.perf_counter  # --cpu: time.process_time, this process's CPU only
 
 
-async def per_request_us(app: Any, path: str, headers: dict[str, str], count: int,
-                         concurrency: int) -> float:  # fmt: skip
+async def per_request_us(
+    app: Any, path: str, headers: dict[str, str], count: int, concurrency: int
+) -> float:
     """Microseconds per request, `concurrency` at a time; the median of 5 runs."""
     batches = max(1, count // concurrency)
     samples = []
@@ -139,8 +146,9 @@ async def seed(app: Any, backing: Backing) -> dict[str, str]:
     created = await call(app, "POST", "/users", json, orjson.dumps(user))
     if created.status != 201:
         raise SystemExit(f"signup: {created.status} {created.sent!r}")
-    login = await call(app, "POST", "/auth/login", json,
-                       orjson.dumps({"email": email, "password": password}))  # fmt: skip
+    login = await call(
+        app, "POST", "/auth/login", json, orjson.dumps({"email": email, "password": password})
+    )
     backing.redis.set(backing.key_prefix + ":".join(PROFILE_KEY), created.sent)
     await asyncio.to_thread(backing.execute, PRODUCTS)
     for key, path in ((PRODUCT_KEY, "/products/1"), (PRODUCTS_PAGE_KEY, "/products?limit=20")):
@@ -166,21 +174,34 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--requests", type=int, default=4000, help="per run (4000)")
     parser.add_argument("--concurrency", type=int, default=32, help="in flight (32)")
     parser.add_argument("--layers", action="store_true", help="also each middleware's cost")
-    parser.add_argument("--cpu", action="store_true",
-                        help="this process's CPU time instead of the wall clock")  # fmt: skip
-    parser.add_argument("--full-env", action="append", default=[], metavar="KEY=VALUE",
-                        help="a setting for the full app only")  # fmt: skip
+    parser.add_argument(
+        "--cpu", action="store_true", help="this process's CPU time instead of the wall clock"
+    )
+    parser.add_argument(
+        "--full-env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a setting for the full app only",
+    )
     args = parser.parse_args(argv)
     global CLOCK
     CLOCK = time.process_time if args.cpu else time.perf_counter
     backing = Backing(backing_url("DATABASE_URL"), backing_url("REDIS_URL")).open()
     os.environ.update(
-        ENV_FILE="", ENVIRONMENT="test", LOG_FORMAT="json", LOG_LEVEL="INFO",
-        DATABASE_URL=backing.database_url, REDIS_URL=backing.redis_url,
-        REDIS_KEY_PREFIX=backing.key_prefix, JWT_SECRET=secrets.token_urlsafe(48),
-        RATE_LIMIT_PER_MINUTE="100000000", ARGON2_TIME_COST="1", ARGON2_MEMORY_COST="8192",
+        ENV_FILE="",
+        ENVIRONMENT="test",
+        LOG_FORMAT="json",
+        LOG_LEVEL="INFO",
+        DATABASE_URL=backing.database_url,
+        REDIS_URL=backing.redis_url,
+        REDIS_KEY_PREFIX=backing.key_prefix,
+        JWT_SECRET=secrets.token_urlsafe(48),
+        RATE_LIMIT_PER_MINUTE="100000000",
+        ARGON2_TIME_COST="1",
+        ARGON2_MEMORY_COST="8192",
         ARGON2_PARALLELISM="1",
-    )  # fmt: skip
+    )
     # The app's log lines (the access log) go to fd 1: counted, not shown. The report keeps
     # the terminal.
     report = os.fdopen(os.dup(1), "w", buffering=1)

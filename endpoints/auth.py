@@ -30,9 +30,11 @@ async def read_credentials(request: Request) -> LoginRequest:
             )
         except ValidationError as exc:
             invalid(
-                [{**e, "loc": ["body", "username" if e["loc"][1] == "email" else e["loc"][1]]}
-                 for e in validation_errors(exc, "body")]
-            )  # fmt: skip
+                [
+                    {**e, "loc": ["body", "username" if e["loc"][1] == "email" else e["loc"][1]]}
+                    for e in validation_errors(exc, "body")
+                ]
+            )
     return await read_json(request, LoginRequest)
 
 

@@ -12,9 +12,10 @@ from web.streaming import stream
 async def _csv(export: ExportService, table: Table) -> Response:
     name = f"{table}-{datetime.now(UTC):%Y%m%d-%H%M%S}.csv"
     return await stream(
-        export.csv(table), "text/csv; charset=utf-8",
+        export.csv(table),
+        "text/csv; charset=utf-8",
         **{"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
-    )  # fmt: skip
+    )
 
 
 async def export_users(export: ExportService = Provide[container.export]) -> Response:

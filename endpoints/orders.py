@@ -18,9 +18,11 @@ from web.background import Priority, Task, after_response
 IdempotencyKey = Annotated[
     Optional[str],
     Header(alias="Idempotency-Key"),
-    Field(pattern=IDEMPOTENCY_KEY_PATTERN,
-          description="Retrying with the same key and body within 24 h returns the first order"),
-]  # fmt: skip
+    Field(
+        pattern=IDEMPOTENCY_KEY_PATTERN,
+        description="Retrying with the same key and body within 24 h returns the first order",
+    ),
+]
 
 
 def _viewer(me: Principal) -> Optional[int]:

@@ -33,9 +33,10 @@ async def create_product(
 ) -> JSONResponse:
     product = await products.create(body)
     return JSONResponse(
-        product.model_dump(mode="json"), status_code=201,
+        product.model_dump(mode="json"),
+        status_code=201,
         headers={"Location": f"/products/{product.id}"},
-    )  # fmt: skip
+    )
 
 
 async def update_product(

@@ -31,17 +31,25 @@ LOGIN_BODY: dict[str, Any] = {
                 "type": "object",
                 "required": ["username", "password"],
                 "properties": {
-                    "username": {"type": "string", "description": "your email",
-                                 "minLength": 1, "maxLength": 320},
-                    "password": {"type": "string", "format": "password",
-                                 "minLength": 1, "maxLength": 128},
+                    "username": {
+                        "type": "string",
+                        "description": "your email",
+                        "minLength": 1,
+                        "maxLength": 320,
+                    },
+                    "password": {
+                        "type": "string",
+                        "format": "password",
+                        "minLength": 1,
+                        "maxLength": 128,
+                    },
                     "grant_type": {"type": "string", "enum": ["password"]},
                     "scope": {"type": "string"},
                 },
             }
         },
     },
-}  # fmt: skip
+}
 REFRESH_BODY: dict[str, Any] = {
     "required": False,
     "description": "Or send no body and the refresh_token cookie set at login.",

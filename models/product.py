@@ -73,15 +73,18 @@ class ProductFilter(QueryModel):
         default=None, description="next_cursor of the previous page, with the same sort"
     )
     sort: Sort = "id"
-    q: Optional[str] = Field(default=None, min_length=1, max_length=100,
-                             description="part of the name, any letter case")  # fmt: skip
+    q: Optional[str] = Field(
+        default=None, min_length=1, max_length=100, description="part of the name, any letter case"
+    )
     min_price: Optional[Money] = None
     max_price: Optional[Money] = None
     in_stock: Optional[bool] = None
     ids: Optional[list[int]] = Field(
-        default=None, min_length=1, max_length=IDS_MAX,
+        default=None,
+        min_length=1,
+        max_length=IDS_MAX,
         description="only these products, comma-separated: 3,1,2",
-    )  # fmt: skip
+    )
 
     _split_ids = field_validator("ids", mode="before")(_id_list)
 
@@ -107,8 +110,9 @@ class ProductFilter(QueryModel):
     def cross_field_rules(cls, schema: dict[str, Any]) -> None:
         # Query strings carry the list as one comma-separated value.
         schema["properties"]["ids"]["anyOf"][0] = {
-            "type": "string", "pattern": r"^[1-9][0-9]{0,17}(,[1-9][0-9]{0,17}){0,99}$",
-        }  # fmt: skip
+            "type": "string",
+            "pattern": r"^[1-9][0-9]{0,17}(,[1-9][0-9]{0,17}){0,99}$",
+        }
 
 
 def _valid_key(place: Place) -> bool:

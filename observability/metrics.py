@@ -35,19 +35,23 @@ STATUS_TEXT = {code: str(code) for code in range(100, 600)}
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 REQUESTS = Counter(
-    "http_requests_total", "HTTP requests by method, route template and status.",
+    "http_requests_total",
+    "HTTP requests by method, route template and status.",
     ["method", "route", "status"],
-)  # fmt: skip
+)
 DURATION_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 DURATION = Histogram(
-    "http_request_duration_seconds", "Time from request to response, by route template.",
-    ["method", "route"], buckets=DURATION_BUCKETS,
-)  # fmt: skip
+    "http_request_duration_seconds",
+    "Time from request to response, by route template.",
+    ["method", "route"],
+    buckets=DURATION_BUCKETS,
+)
 DURATION_BOUNDS = (*DURATION_BUCKETS, math.inf)  # Histogram adds +Inf
 IN_PROGRESS = Gauge(
-    "http_requests_in_progress", "Requests being handled (as of the last flush: <= 0.5 s).",
+    "http_requests_in_progress",
+    "Requests being handled (as of the last flush: <= 0.5 s).",
     multiprocess_mode="livesum",
-)  # fmt: skip
+)
 RATE_LIMITED = Counter(
     "rate_limit_rejections_total", "Requests refused with 429, by route template.", ["route"]
 )
@@ -70,9 +74,10 @@ DB_POOL_SIZE = Gauge(
     "db_pool_connections", "Open PostgreSQL connections in the pools.", multiprocess_mode="livesum"
 )
 DB_POOL_IDLE = Gauge(
-    "db_pool_idle_connections", "Idle PostgreSQL connections in the pools.",
+    "db_pool_idle_connections",
+    "Idle PostgreSQL connections in the pools.",
     multiprocess_mode="livesum",
-)  # fmt: skip
+)
 
 
 def route_label(info: Any) -> str:

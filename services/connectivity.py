@@ -100,8 +100,14 @@ async def _wait(setting: str, place: str, attempt: object, wait: float) -> None:
             return
         except _Final as exc:
             raise StartupError(f"{setting}: cannot use {place}: {exc}") from None
-        except (OSError, TimeoutError, RedisConnectionError, RedisTimeoutError,
-                asyncpg.CannotConnectNowError, asyncpg.PostgresConnectionError) as exc:  # fmt: skip
+        except (
+            OSError,
+            TimeoutError,
+            RedisConnectionError,
+            RedisTimeoutError,
+            asyncpg.CannotConnectNowError,
+            asyncpg.PostgresConnectionError,
+        ) as exc:
             reason = _reason(exc)
         if time.monotonic() + RETRY_EVERY >= deadline:
             raise StartupError(

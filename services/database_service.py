@@ -129,10 +129,12 @@ class DatabaseService:
         if now - self._warned.get(key, -WARN_EVERY_SECONDS) >= WARN_EVERY_SECONDS:
             self._warned[key] = now
             log.warning(
-                "database_refused_input", sqlstate=sqlstate, column=column or None,
+                "database_refused_input",
+                sqlstate=sqlstate,
+                column=column or None,
                 constraint=constraint or None,
                 hint="a model let through a value the schema refuses: add the rule to the model",
-            )  # fmt: skip
+            )
         if isinstance(exc, asyncpg.UniqueViolationError | asyncpg.ForeignKeyViolationError):
             return ConflictError("This conflicts with the current state of the data.")
         return RejectedValueError(column or constraint or "body")

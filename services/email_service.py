@@ -68,8 +68,13 @@ class EmailService:
         message = self.compose(mail)
         s = self._settings
         if not s.smtp_host:
-            log.info("email_logged_not_sent", to=redacted(mail.to), subject=mail.subject,
-                     message_id=mail.message_id, reason="SMTP_HOST is not set")  # fmt: skip
+            log.info(
+                "email_logged_not_sent",
+                to=redacted(mail.to),
+                subject=mail.subject,
+                message_id=mail.message_id,
+                reason="SMTP_HOST is not set",
+            )
             return
         try:
             await aiosmtplib.send(
@@ -88,8 +93,9 @@ class EmailService:
             raise EmailDeliveryError(
                 f"The SMTP server did not take the message: {type(exc).__name__}"
             ) from exc
-        log.info("email_sent", to=redacted(mail.to), subject=mail.subject,
-                 message_id=mail.message_id)  # fmt: skip
+        log.info(
+            "email_sent", to=redacted(mail.to), subject=mail.subject, message_id=mail.message_id
+        )
 
 
 def message_id(kind: str, key: object, sender: str) -> str:

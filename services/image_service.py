@@ -73,9 +73,13 @@ class StoredFile:
 
 def _image(row: asyncpg.Record) -> ImageOut:
     return ImageOut(
-        id=row["id"], product_id=row["product_id"], url=URL_PREFIX + row["file_name"],
-        content_type=row["content_type"], size=row["size"], created_at=row["created_at"],
-    )  # fmt: skip
+        id=row["id"],
+        product_id=row["product_id"],
+        url=URL_PREFIX + row["file_name"],
+        content_type=row["content_type"],
+        size=row["size"],
+        created_at=row["created_at"],
+    )
 
 
 class ImageService:

@@ -51,10 +51,16 @@ class JobQueue:
     async def failed(self, limit: int) -> list[dict[str, Any]]:
         rows = await self._db.fetch(FAILED, limit)
         return [
-            {"id": r["id"], "entrypoint": r["entrypoint"], "tries": r["tries"],
-             "payload": _payload(r["payload"]), "created": r["created"], "updated": r["updated"]}
+            {
+                "id": r["id"],
+                "entrypoint": r["entrypoint"],
+                "tries": r["tries"],
+                "payload": _payload(r["payload"]),
+                "created": r["created"],
+                "updated": r["updated"],
+            }
             for r in rows
-        ]  # fmt: skip
+        ]
 
 
 def _payload(raw: Optional[bytes]) -> Any:

@@ -80,8 +80,13 @@ def _from_payload(name: str, handler: Handler) -> Callable[[Job], Awaitable[None
         try:
             await handler(**payload)
         except Exception as exc:
-            log.warning("job_failed", entrypoint=name, job_id=job.id, attempt=job.attempts + 1,
-                        error=type(exc).__name__)  # fmt: skip
+            log.warning(
+                "job_failed",
+                entrypoint=name,
+                job_id=job.id,
+                attempt=job.attempts + 1,
+                error=type(exc).__name__,
+            )
             raise
         log.info("job_done", entrypoint=name, job_id=job.id)
 

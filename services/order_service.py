@@ -90,9 +90,14 @@ def _order(row: Optional[asyncpg.Record]) -> OrderOut:
 
 class OrderService:
     def __init__(
-        self, database: DatabaseService, jobs: JobQueue, cache: CacheService,
-        email: EmailService, app_name: str, mail_from: str,
-    ) -> None:  # fmt: skip
+        self,
+        database: DatabaseService,
+        jobs: JobQueue,
+        cache: CacheService,
+        email: EmailService,
+        app_name: str,
+        mail_from: str,
+    ) -> None:
         self._db = database
         self._jobs = jobs
         self._cache = cache
@@ -153,9 +158,11 @@ class OrderService:
             if key is not None:
                 await conn.execute(KEEP_ORDER, user_id, key, order_id)
             await self._jobs.enqueue(
-                conn, ORDER_CONFIRMATION, {"order_id": order_id},
+                conn,
+                ORDER_CONFIRMATION,
+                {"order_id": order_id},
                 dedupe_key=f"{ORDER_CONFIRMATION}:{order_id}",
-            )  # fmt: skip
+            )
         return order_id
 
     async def _replay(self, user_id: int, key: str, digest: str) -> Optional[OrderOut]:
@@ -179,9 +186,10 @@ class OrderService:
         more = len(rows) > query.limit
         last = items[-1].id if items else 0
         return OrderPage(
-            items=items, next_cursor=encode_cursor("-id", last, last) if more else None,
+            items=items,
+            next_cursor=encode_cursor("-id", last, last) if more else None,
             limit=query.limit,
-        )  # fmt: skip
+        )
 
     async def send_confirmation(self, order_id: int) -> None:
         """The job: e-mail the order to its customer, once. The order row stays locked while
@@ -201,13 +209,24 @@ class OrderService:
 
     def _confirmation(self, order: OrderOut, to: str, name: str) -> Mail:
         lines: list[dict[str, Any]] = [
-            {"name": line.name, "quantity": line.quantity, "unit_price": f"{line.unit_price:.2f}",
-             "amount": f"{line.unit_price * line.quantity:.2f}"}
+            {
+                "name": line.name,
+                "quantity": line.quantity,
+                "unit_price": f"{line.unit_price:.2f}",
+                "amount": f"{line.unit_price * line.quantity:.2f}",
+            }
             for line in order.lines
-        ]  # fmt: skip
+        ]
         return Mail(
-            to=to, subject=f"Your order {order.id}", template="order_confirmation",
-            context={"name": name, "order_id": order.id, "lines": lines,
-                     "total": f"{order.total:.2f}", "app_name": self._app_name},
+            to=to,
+            subject=f"Your order {order.id}",
+            template="order_confirmation",
+            context={
+                "name": name,
+                "order_id": order.id,
+                "lines": lines,
+                "total": f"{order.total:.2f}",
+                "app_name": self._app_name,
+            },
             message_id=message_id("order-confirmation", order.id, self._mail_from),
-        )  # fmt: skip
+        )

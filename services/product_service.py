@@ -51,14 +51,15 @@ AFTER_CURSOR = {
     "price": ("$7::bigint IS NULL OR (price, id) > ($6::numeric, $7)", "price, id", "$8"),
     "-price": (
         "$7::bigint IS NULL OR price < $6::numeric OR (price = $6::numeric AND id > $7)",
-        "price DESC, id", "$8",
+        "price DESC, id",
+        "$8",
     ),
-}  # fmt: skip
+}
+# Built from the constant fragments above only: no value reaches the SQL text.
 PAGES = {
-    sort: "SELECT " + COLUMNS + " FROM products" + FILTERS  # noqa: S608
-    + f" AND ({after}) ORDER BY {order} LIMIT {limit}"
+    sort: f"SELECT {COLUMNS} FROM products{FILTERS} AND ({after}) ORDER BY {order} LIMIT {limit}"  # noqa: S608
     for sort, (after, order, limit) in AFTER_CURSOR.items()
-}  # fmt: skip
+}
 NO_SUCH_PRODUCT = "No product with this id."
 SKU_TAKEN = "A product with this SKU already exists (archived ones keep theirs)."
 
@@ -88,9 +89,15 @@ class ProductService:
         else:  # the key: a name, or a price as its decimal string
             after = (place.key if query.sort == "name" else Decimal(str(place.key)), place.id)
         rows = await self._db.fetch(
-            PAGES[query.sort], contains(query.q), query.min_price, query.max_price,
-            query.in_stock, query.ids, *after, query.limit + 1,
-        )  # fmt: skip
+            PAGES[query.sort],
+            contains(query.q),
+            query.min_price,
+            query.max_price,
+            query.in_stock,
+            query.ids,
+            *after,
+            query.limit + 1,
+        )
         items = [_product(row) for row in rows[: query.limit]]
         more = len(rows) > query.limit
         return ProductPage(
@@ -123,9 +130,14 @@ class ProductService:
         async with self._db.connection() as conn:
             try:
                 row = await conn.fetchrow(
-                    UPDATE, product_id, changes.get("sku"), changes.get("name"),
-                    changes.get("description"), changes.get("price"), changes.get("stock"),
-                )  # fmt: skip
+                    UPDATE,
+                    product_id,
+                    changes.get("sku"),
+                    changes.get("name"),
+                    changes.get("description"),
+                    changes.get("price"),
+                    changes.get("stock"),
+                )
             except asyncpg.UniqueViolationError:
                 raise ConflictError(SKU_TAKEN) from None
         product = _product(row)

@@ -76,8 +76,9 @@ class GuardedRedis(redis.Redis):
         return result
 
     def pipeline(self, transaction: bool = True, shard_hint: Any = None) -> GuardedPipeline:
-        pipe = GuardedPipeline(self.connection_pool, self.response_callbacks, transaction,
-                               shard_hint)  # fmt: skip
+        pipe = GuardedPipeline(
+            self.connection_pool, self.response_callbacks, transaction, shard_hint
+        )
         pipe.breaker = self.breaker
         return pipe
 

@@ -77,8 +77,10 @@ class SessionService:
         token = secrets.token_urlsafe(32)
         await conn.execute(
             "INSERT INTO refresh_tokens (session_id, token_hash, expires_at) VALUES ($1, $2, $3)",
-            uuid.UUID(session_id), token_digest(token), datetime.now(UTC) + self._refresh_lifetime,
-        )  # fmt: skip
+            uuid.UUID(session_id),
+            token_digest(token),
+            datetime.now(UTC) + self._refresh_lifetime,
+        )
         return token
 
     async def revoke(self, conn: asyncpg.Connection, session_ids: list[str]) -> None:
@@ -96,8 +98,9 @@ class SessionService:
             "UPDATE sessions SET revoked_at = now() "
             "WHERE user_id = $1 AND revoked_at IS NULL AND ($2::uuid IS NULL OR id <> $2) "
             "RETURNING id",
-            user_id, None if keep is None else uuid.UUID(keep),
-        )  # fmt: skip
+            user_id,
+            None if keep is None else uuid.UUID(keep),
+        )
         return [str(r["id"]) for r in rows]
 
     # --- Redis: the denylist ---
@@ -164,8 +167,9 @@ class SessionService:
         try:
             if not force and await client.exists(self._marker):
                 return
-            if not await client.set(self._redis.key("revocations-rebuild"), 1, nx=True,
-                                    ex=REBUILD_LOCK_SECONDS):  # fmt: skip
+            if not await client.set(
+                self._redis.key("revocations-rebuild"), 1, nx=True, ex=REBUILD_LOCK_SECONDS
+            ):
                 return
             rows = await self._db.fetch(
                 "SELECT id, extract(epoch FROM now() - revoked_at) AS age FROM sessions "

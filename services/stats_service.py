@@ -51,8 +51,9 @@ class StatsService:
         except (RedisError, OSError):
             best = []  # counts are a nicety; the rest comes from PostgreSQL
         return AdminStats(
-            users=users.result()[0][0], products=products.result()[0][0],
+            users=users.result()[0][0],
+            products=products.result()[0][0],
             orders=orders.result()[0][0],
             last_30_days=[DaySales.model_validate(dict(row)) for row in days.result()],
             best_sellers_today=[BestSeller(product_id=p, units=u) for p, u in best],
-        )  # fmt: skip
+        )

@@ -85,9 +85,13 @@ class UserService:
         )
 
     async def update_own_account(
-        self, user_id: int, session_id: str, profile: dict[str, Any],
-        password: Optional[str] = None, current_password: Optional[str] = None,
-    ) -> UserRow:  # fmt: skip
+        self,
+        user_id: int,
+        session_id: str,
+        profile: dict[str, Any],
+        password: Optional[str] = None,
+        current_password: Optional[str] = None,
+    ) -> UserRow:
         """Change the profile (name, age: keys present in `profile`) and, with the current
         password, the password, which ends every other session of the user. One transaction."""
         if not profile and password is None:
@@ -103,22 +107,31 @@ class UserService:
             if new_hash is not None:
                 changed = await conn.execute(
                     "UPDATE users SET password_hash = $2 WHERE id = $1 AND password_hash = $3",
-                    user_id, new_hash, old_hash,
-                )  # fmt: skip
+                    user_id,
+                    new_hash,
+                    old_hash,
+                )
                 if changed != "UPDATE 1":
                     raise ConflictError("The password was changed meanwhile; try again.")
                 ended = await self._sessions.revoke_for_user(conn, user_id, keep=session_id)
             row = await conn.fetchrow(
-                UPDATE_PROFILE, user_id, "name" in profile, profile.get("name"), "age" in profile,
+                UPDATE_PROFILE,
+                user_id,
+                "name" in profile,
+                profile.get("name"),
+                "age" in profile,
                 profile.get("age"),
-            )  # fmt: skip
+            )
         await self._sessions.publish(ended)
         return _user(row)
 
     async def set_role_and_status(
-        self, user_id: int, role: Optional[Role], is_active: Optional[bool],
+        self,
+        user_id: int,
+        role: Optional[Role],
+        is_active: Optional[bool],
         acting_admin: Optional[int] = None,
-    ) -> UserRow:  # fmt: skip
+    ) -> UserRow:
         """Change a user's role and/or active flag; if either changes, every session of the
         user ends (the tokens carry the role, and outlive a deactivation). One transaction."""
         if acting_admin == user_id and (role == "user" or is_active is False):

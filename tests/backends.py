@@ -74,10 +74,22 @@ class PrivatePostgres:
             auth = ["-A", "scram-sha-256", f"--pwfile={secret}"]
         self._hand_over()
         subprocess.run(
-            [str(_pg_bin() / "initdb"), "-D", str(self.data), "-U", "postgres", *auth,
-             "--no-sync", "-E", "UTF8"],
-            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **self._user,
-        )  # fmt: skip
+            [
+                str(_pg_bin() / "initdb"),
+                "-D",
+                str(self.data),
+                "-U",
+                "postgres",
+                *auth,
+                "--no-sync",
+                "-E",
+                "UTF8",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            **self._user,
+        )
         return self
 
     def copy_to(self, directory: Path) -> "PrivatePostgres":
@@ -92,11 +104,24 @@ class PrivatePostgres:
     def start(self, timeout: float = 20.0) -> "PrivatePostgres":
         (self.data / "postmaster.pid").unlink(missing_ok=True)
         self.process = subprocess.Popen(
-            [str(_pg_bin() / "postgres"), "-D", str(self.data), "-k", str(self.sockets),
-             "-c", "listen_addresses=", "-c", "fsync=off", "-c", "max_connections=200"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            [
+                str(_pg_bin() / "postgres"),
+                "-D",
+                str(self.data),
+                "-k",
+                str(self.sockets),
+                "-c",
+                "listen_addresses=",
+                "-c",
+                "fsync=off",
+                "-c",
+                "max_connections=200",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
             **self._user,
-        )  # fmt: skip
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -152,10 +177,23 @@ class PrivateRedis:
         self.directory.mkdir(parents=True, exist_ok=True)
         self.socket.unlink(missing_ok=True)
         self.process = subprocess.Popen(
-            [str(get_binary_path()), "--port", "0", "--unixsocket", str(self.socket),
-             "--save", "", "--appendonly", "no", "--dir", str(self.directory)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-        )  # fmt: skip
+            [
+                str(get_binary_path()),
+                "--port",
+                "0",
+                "--unixsocket",
+                str(self.socket),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.directory),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:

@@ -86,10 +86,13 @@ class Database:
         that hold rows are truncated: TRUNCATE costs ~1.5 ms a table (a new file each), and
         most tests write to two or three of the ~15; this runs before every test."""
         if self._reset is None:
-            tables = [r["t"] for r in self.fetch(
-                "SELECT quote_ident(tablename) AS t FROM pg_tables "
-                "WHERE schemaname = 'public' AND tablename <> 'schema_migrations'"
-            )]  # fmt: skip
+            tables = [
+                r["t"]
+                for r in self.fetch(
+                    "SELECT quote_ident(tablename) AS t FROM pg_tables "
+                    "WHERE schemaname = 'public' AND tablename <> 'schema_migrations'"
+                )
+            ]
             self._reset = " UNION ALL ".join(
                 f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM {t})" for t in tables
             )

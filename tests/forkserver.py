@@ -32,17 +32,39 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 
 PRELOAD = (
-    "aiofiles", "aiosmtplib", "argon2", "asyncpg", "email_validator", "granian", "jwt",
-    "orjson", "pgqueuer", "pydantic", "pydantic_settings", "redis.asyncio", "structlog",
-    "uvloop", "velithon",
-)  # fmt: skip
+    "aiofiles",
+    "aiosmtplib",
+    "argon2",
+    "asyncpg",
+    "email_validator",
+    "granian",
+    "jwt",
+    "orjson",
+    "pgqueuer",
+    "pydantic",
+    "pydantic_settings",
+    "redis.asyncio",
+    "structlog",
+    "uvloop",
+    "velithon",
+)
 
 # Must not be loaded here: the app's own modules read its settings, prometheus_client reads
 # PROMETHEUS_MULTIPROC_DIR, at import.
 NOT_HERE = (
-    "config", "containers", "endpoints", "main", "middleware", "models", "observability",
-    "prometheus_client", "routes", "scripts", "services", "web",
-)  # fmt: skip
+    "config",
+    "containers",
+    "endpoints",
+    "main",
+    "middleware",
+    "models",
+    "observability",
+    "prometheus_client",
+    "routes",
+    "scripts",
+    "services",
+    "web",
+)
 
 
 def _send(message: dict[str, Any]) -> None:

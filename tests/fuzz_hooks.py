@@ -24,11 +24,14 @@ CURSOR_KEYS: dict[str, str | int] = {"id": 1, "name": "M", "price": "1.00", "-pr
 # product that exists, that an Idempotency-Key was not used before with another body.
 # Refusing those is right; the fuzzer cannot know.
 UNKNOWABLE = (
-    {"loc": ["query", "cursor"], "msg": "is not a cursor this API gave out",
-     "type": "cursor_invalid"},
+    {
+        "loc": ["query", "cursor"],
+        "msg": "is not a cursor this API gave out",
+        "type": "cursor_invalid",
+    },
     {"msg": "No such product (or archived).", "type": "value_error"},
     {"loc": ["header", "Idempotency-Key"], "msg": "This key was used with another request body."},
-)  # fmt: skip
+)
 
 
 def _unknowable(error: dict[str, Any]) -> bool:
@@ -88,8 +91,10 @@ async def _restore(user_id: int, role: str, password_hash: str) -> None:
     try:
         await conn.execute(
             "UPDATE users SET is_active = true, role = $2, password_hash = $3 WHERE id = $1",
-            user_id, role, password_hash,
-        )  # fmt: skip
+            user_id,
+            role,
+            password_hash,
+        )
     finally:
         await conn.close()
 

@@ -14,16 +14,20 @@ def png(width: int = 8, height: int = 8, colour: tuple[int, int, int] = (200, 80
 
     red, green, blue = colour
     rows = b"".join(
-        b"\x00" + b"".join(bytes((min(255, red + 60 * x // width),
-                                  min(255, green + 60 * y // height), blue))
-                           for x in range(width))
+        b"\x00"
+        + b"".join(
+            bytes((min(255, red + 60 * x // width), min(255, green + 60 * y // height), blue))
+            for x in range(width)
+        )
         for y in range(height)
-    )  # fmt: skip
+    )
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows))
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
         + chunk(b"IEND", b"")
-    )  # fmt: skip
+    )
 
 
 GIF = (

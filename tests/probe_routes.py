@@ -59,8 +59,9 @@ async def null_name(
     user_id: Annotated[int, Path()], users: UserService = Provide[container.users]
 ) -> JSONResponse:
     """What PATCH /users/me did before its model refused null: NULL into a NOT NULL column."""
-    row = await users.update_own_account(user_id, "00000000-0000-0000-0000-000000000000",
-                                         {"name": None})  # fmt: skip
+    row = await users.update_own_account(
+        user_id, "00000000-0000-0000-0000-000000000000", {"name": None}
+    )
     return JSONResponse({"id": row.id})
 
 

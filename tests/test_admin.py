@@ -116,15 +116,21 @@ def test_create_admin_command(server: Server, database_url: str, app_env: dict) 
     user = register(server.url)  # promoting an existing account keeps its password
     promote = subprocess.run(
         [sys.executable, "-m", "scripts.create_admin", "--email", user.email],
-        cwd=ROOT, env={k: v for k, v in env.items() if k != "ADMIN_PASSWORD"},
-        capture_output=True, text=True, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+        cwd=ROOT,
+        env={k: v for k, v in env.items() if k != "ADMIN_PASSWORD"},
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
     assert promote.returncode == 0, promote.stderr
     assert login(server.url, user.email).status_code == 200
 
     weak = subprocess.run(
-        [*command[:-1], "new@example.com"], cwd=ROOT,
-        env={**env, "ADMIN_PASSWORD": "weak"}, capture_output=True, text=True,
-    )  # fmt: skip
+        [*command[:-1], "new@example.com"],
+        cwd=ROOT,
+        env={**env, "ADMIN_PASSWORD": "weak"},
+        capture_output=True,
+        text=True,
+    )
     assert weak.returncode != 0 and "password" in weak.stderr.lower()
     assert os.environ.get("ADMIN_PASSWORD") is None

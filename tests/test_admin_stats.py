@@ -27,8 +27,9 @@ def test_stats_count_and_sum_exactly(
         assert http.post(server.url + "/orders", json=body, headers=user.headers).status_code == 201
     db.execute(  # an order 10 days ago, and one outside the 30 days
         "INSERT INTO orders (user_id, total, created_at) VALUES "
-        "($1, 5.55, now() - interval '10 days'), ($1, 9, now() - interval '40 days')", user.id,
-    )  # fmt: skip
+        "($1, 5.55, now() - interval '10 days'), ($1, 9, now() - interval '40 days')",
+        user.id,
+    )
     time.sleep(0.5)  # the sales counts are written after the responses
     response = http.get(server.url + "/admin/stats", headers=admin.headers)
     assert response.status_code == 200, response.text

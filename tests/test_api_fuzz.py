@@ -29,16 +29,34 @@ SCHEMATHESIS = str(Path(sys.executable).parent / "schemathesis")
 
 def schemathesis_run(url: str, report: Path, **env: str) -> subprocess.CompletedProcess[str]:
     command = [
-        SCHEMATHESIS, "run", f"{url}/openapi.json", "--checks", "all",
-        "--max-examples", EXAMPLES, "--seed", os.environ.get("FUZZ_SEED", "20261201"),
-        "--phases", "examples,coverage,fuzzing,stateful", "--no-color", "--warnings", "off",
-        "--report", "junit", "--report-junit-path", str(report),
-    ]  # fmt: skip
+        SCHEMATHESIS,
+        "run",
+        f"{url}/openapi.json",
+        "--checks",
+        "all",
+        "--max-examples",
+        EXAMPLES,
+        "--seed",
+        os.environ.get("FUZZ_SEED", "20261201"),
+        "--phases",
+        "examples,coverage,fuzzing,stateful",
+        "--no-color",
+        "--warnings",
+        "off",
+        "--report",
+        "junit",
+        "--report-junit-path",
+        str(report),
+    ]
     hooks = {"SCHEMATHESIS_HOOKS": "tests.fuzz_hooks", "PYTHONPATH": str(ROOT)}
     return subprocess.run(
-        command, cwd=ROOT, env={**os.environ, **hooks, **env}, capture_output=True, text=True,
+        command,
+        cwd=ROOT,
+        env={**os.environ, **hooks, **env},
+        capture_output=True,
+        text=True,
         timeout=600,
-    )  # fmt: skip
+    )
 
 
 def password_hash(db: Database, user_id: int) -> str:
@@ -53,15 +71,20 @@ def test_schemathesis_finds_nothing_as_anyone(
     admin = register(srv.url, name="Admin")
     db.execute("UPDATE users SET role = 'admin' WHERE id = $1", admin.id)
     admin = sign_in(srv.url, admin.id, admin.email)
-    for identity, account, role in ((None, None, ""), ("user", user, "user"),
-                                     ("admin", admin, "admin")):  # fmt: skip
+    for identity, account, role in (
+        (None, None, ""),
+        ("user", user, "user"),
+        ("admin", admin, "admin"),
+    ):
         env = {"FUZZ_BASE_URL": srv.url, "FUZZ_DATABASE_URL": database_url}
         if account is not None:
             env |= {
-                "FUZZ_EMAIL": account.email, "FUZZ_PASSWORD": account.password,
-                "FUZZ_USER_ID": str(account.id), "FUZZ_ROLE": role,
+                "FUZZ_EMAIL": account.email,
+                "FUZZ_PASSWORD": account.password,
+                "FUZZ_USER_ID": str(account.id),
+                "FUZZ_ROLE": role,
                 "FUZZ_HASH": password_hash(db, account.id),
-            }  # fmt: skip
+            }
         result = schemathesis_run(srv.url, tmp_path / f"{identity}.xml", **env)
         assert result.returncode == 0, f"as {identity or 'anonymous'}:\n{result.stdout[-12000:]}"
     reached: Counter[tuple[str, str]] = Counter()
@@ -70,7 +93,13 @@ def test_schemathesis_finds_nothing_as_anyone(
             entry = json.loads(line)
             if 200 <= entry["status"] < 300:
                 reached[(entry["method"], entry["route"])] += 1
-    for needed in (("POST", "/users"), ("POST", "/auth/login"), ("PATCH", "/users/me"),
-                   ("POST", "/auth/refresh"), ("PATCH", "/admin/users/{user_id}"),
-                   ("POST", "/products"), ("GET", "/products")):  # fmt: skip
+    for needed in (
+        ("POST", "/users"),
+        ("POST", "/auth/login"),
+        ("PATCH", "/users/me"),
+        ("POST", "/auth/refresh"),
+        ("PATCH", "/admin/users/{user_id}"),
+        ("POST", "/products"),
+        ("GET", "/products"),
+    ):
         assert reached[needed], f"the fuzzer never got {needed} through: {sorted(reached)}"

@@ -49,9 +49,18 @@ def test_a_minted_valid_token_is_accepted(server: Server, user: Account) -> None
 
 @pytest.mark.parametrize(
     "authorization",
-    ["", "Bearer", "Bearer  x", "Basic dXNlcjpwYXNz", "Token abc", "Bearer abc.def", "Bearer ...",
-     "Bearer not-a-jwt-at-all", "Bearer " + "a" * 5000],
-)  # fmt: skip
+    [
+        "",
+        "Bearer",
+        "Bearer  x",
+        "Basic dXNlcjpwYXNz",
+        "Token abc",
+        "Bearer abc.def",
+        "Bearer ...",
+        "Bearer not-a-jwt-at-all",
+        "Bearer " + "a" * 5000,
+    ],
+)
 def test_missing_or_malformed_tokens(server: Server, authorization: str) -> None:
     assert_unauthorized(get_me(server, authorization))
 
@@ -76,9 +85,16 @@ def test_a_bad_signature_is_refused(server: Server, user: Account) -> None:
 
 @pytest.mark.parametrize(
     "changes",
-    [{"iss": "someone-else"}, {"aud": "another-api"}, {"jti": None}, {"sub": None},
-     {"sid": None}, {"exp": None}, {"sub": "not-a-number"}],
-)  # fmt: skip
+    [
+        {"iss": "someone-else"},
+        {"aud": "another-api"},
+        {"jti": None},
+        {"sub": None},
+        {"sid": None},
+        {"exp": None},
+        {"sub": "not-a-number"},
+    ],
+)
 def test_wrong_or_missing_claims_are_refused(server: Server, user: Account, changes: dict) -> None:
     assert_unauthorized(get_me(server, f"Bearer {mint(user, **changes)}"))
 

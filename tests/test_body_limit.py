@@ -48,8 +48,12 @@ def test_chunked_body_growing_past_the_limit_is_413(small: Server) -> None:
 
 def test_bodies_within_the_limit_pass_chunked_or_not(small: Server) -> None:
     body = b'{"name": "Ada", "email": "ada@example.com", "password": "Analytical1"}'
-    assert http.post(small.url + "/users", content=body,
-                      headers={"content-type": "application/json"}).status_code == 201  # fmt: skip
+    assert (
+        http.post(
+            small.url + "/users", content=body, headers={"content-type": "application/json"}
+        ).status_code
+        == 201
+    )
     chunked = http.post(
         small.url + "/users",
         content=iter([body.replace(b"ada@", b"lovelace@")]),

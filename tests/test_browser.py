@@ -118,17 +118,23 @@ def test_the_shop_page(watched: Watched, server: Server, admin: Account) -> None
         zip(names, [(220, 90, 30), (30, 120, 200), (40, 160, 90)], strict=True)
     ):
         created = http.post(
-            server.url + "/products", headers=admin.headers,
-            json={"sku": f"LAMP-{number}", "name": name, "price": f"{19 + number}.99",
-                  "stock": number},
-        )  # fmt: skip
+            server.url + "/products",
+            headers=admin.headers,
+            json={
+                "sku": f"LAMP-{number}",
+                "name": name,
+                "price": f"{19 + number}.99",
+                "stock": number,
+            },
+        )
         assert created.status_code == 201, created.text
         if number < 2:
             body, content_type = multipart("photo.png", png(48, 48, colour))
             uploaded = http.post(
-                f"{server.url}/products/{created.json()['id']}/images", content=body,
+                f"{server.url}/products/{created.json()['id']}/images",
+                content=body,
                 headers={**admin.headers, "content-type": content_type},
-            )  # fmt: skip
+            )
             assert uploaded.status_code == 201, uploaded.text
     page = watched.page
     assert page.goto("/shop?limit=2").status == 200

@@ -44,8 +44,10 @@ def settings(redis_url: str, key_prefix: str, **values: Any) -> Settings:
     return Settings(
         database_url="postgresql://unused@127.0.0.1/unused",  # type: ignore[arg-type]
         redis_url=redis_url,  # type: ignore[arg-type]
-        redis_key_prefix=key_prefix, redis_socket_timeout=1.0, **values,
-    )  # fmt: skip
+        redis_key_prefix=key_prefix,
+        redis_socket_timeout=1.0,
+        **values,
+    )
 
 
 @pytest.fixture
@@ -97,8 +99,9 @@ async def test_a_burst_of_misses_on_two_workers_computes_once(
     workers: list[CacheService],
 ) -> None:
     one, two = Catalogue(workers[0], delay=0.2), Catalogue(workers[1], delay=0.2)
-    results = await asyncio.gather(*(one.item(1) for _ in range(25)),
-                                   *(two.item(1) for _ in range(25)))  # fmt: skip
+    results = await asyncio.gather(
+        *(one.item(1) for _ in range(25)), *(two.item(1) for _ in range(25))
+    )
     assert set(results) == {'{"id":1,"name":"lamp"}'}
     assert one.computed + two.computed == 1
 
@@ -182,8 +185,14 @@ def test_keys_are_the_same_in_every_process() -> None:
 
     def digest(seed: str) -> str:
         env = {**os.environ, "PYTHONHASHSEED": seed}
-        run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,
-                             capture_output=True, text=True, check=True)  # fmt: skip
+        run = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         return run.stdout
 
     digests = {digest("1"), digest("2")}

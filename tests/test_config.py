@@ -26,15 +26,28 @@ def settings(monkeypatch: pytest.MonkeyPatch, **env: str) -> Settings:
 
 def test_reads_the_guides_environment_names(monkeypatch: pytest.MonkeyPatch) -> None:
     s = settings(
-        monkeypatch, HOST="0.0.0.0", PORT="9000", WORKERS="3", LOG_LEVEL="debug",
-        DB_POOL_SIZE="4", DB_MAX_OVERFLOW="6", JWT_EXPIRE_MINUTES="5", MAX_FILE_SIZE="1024",
-        UPLOAD_PATH="/data/up", APP_NAME="Shop", APP_VERSION="2.0.0", DEBUG="true",
-    )  # fmt: skip
+        monkeypatch,
+        HOST="0.0.0.0",
+        PORT="9000",
+        WORKERS="3",
+        LOG_LEVEL="debug",
+        DB_POOL_SIZE="4",
+        DB_MAX_OVERFLOW="6",
+        JWT_EXPIRE_MINUTES="5",
+        MAX_FILE_SIZE="1024",
+        UPLOAD_PATH="/data/up",
+        APP_NAME="Shop",
+        APP_VERSION="2.0.0",
+        DEBUG="true",
+    )
     assert (s.host, s.port, s.workers, s.log_level) == ("0.0.0.0", 9000, 3, "DEBUG")
     assert (s.db_pool_size, s.db_max_overflow, s.jwt_expire_minutes) == (4, 6, 5)
     assert (s.max_file_size, s.upload_path, s.app_name, s.app_version) == (
-        1024, "/data/up", "Shop", "2.0.0",
-    )  # fmt: skip
+        1024,
+        "/data/up",
+        "Shop",
+        "2.0.0",
+    )
     assert s.debug is True
 
 
@@ -88,8 +101,12 @@ def test_the_server_refuses_to_start_and_names_the_setting() -> None:
     env = {**clean_environ(), **REQUIRED, "ENV_FILE": "", "ENVIRONMENT": "production"}
     result = subprocess.run(
         [sys.executable, "-m", "scripts.serve"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
     assert "Traceback" not in result.stderr

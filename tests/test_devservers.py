@@ -26,9 +26,12 @@ def devservers(data_dir: Path, *command: str) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     return subprocess.Popen(
         [sys.executable, "-m", "scripts.devservers", "--data-dir", str(data_dir), "--", *command],
-        cwd=ROOT, env={**env, "ENV_FILE": ""}, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        cwd=ROOT,
+        env={**env, "ENV_FILE": ""},
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
         text=True,
-    )  # fmt: skip
+    )
 
 
 def servers_of(data_dir: Path) -> list[psutil.Process]:

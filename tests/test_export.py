@@ -64,11 +64,20 @@ def test_orders_export_has_exact_totals(
         body = {"items": [{"product_id": product, "quantity": quantity}]}
         assert http.post(server.url + "/orders", json=body, headers=user.headers).status_code == 201
     table = rows(http.get(server.url + "/export/orders", headers=admin.headers))
-    assert table[0] == ["id", "user_id", "email", "total", "lines", "units", "created_at",
-                        "confirmed_at"]  # fmt: skip
+    assert table[0] == [
+        "id",
+        "user_id",
+        "email",
+        "total",
+        "lines",
+        "units",
+        "created_at",
+        "confirmed_at",
+    ]
     assert [(r[2], r[3], r[4], r[5]) for r in table[1:]] == [
-        (user.email, "0.30", "1", "3"), (user.email, "0.70", "1", "7"),
-    ]  # fmt: skip
+        (user.email, "0.30", "1", "3"),
+        (user.email, "0.70", "1", "7"),
+    ]
 
 
 def test_a_client_that_goes_away_ends_the_export(

@@ -59,9 +59,14 @@ def test_patch_with_null_for_a_not_null_column_is_422(
     ],
 )
 def test_nul_in_a_string_is_422_naming_the_field(
-    server: Server, user: Account, db: Database, method: str, path: str,
-    payload: dict[str, Any], field: list[str],
-) -> None:  # fmt: skip
+    server: Server,
+    user: Account,
+    db: Database,
+    method: str,
+    path: str,
+    payload: dict[str, Any],
+    field: list[str],
+) -> None:
     response = http.request(method, server.url + path, json=payload, headers=user.headers)
     assert field in fields(problem(response, 422))
     assert db.fetchval("SELECT count(*) FROM users") == 1
@@ -127,8 +132,10 @@ def test_duplicate_keys_are_400(server: Server, user: Account, db: Database) -> 
     assert db.fetchval("SELECT count(*) FROM users") == 1  # the fixture's user only
 
 
-@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded",
-                                          "application/json; charset=latin-1", None])  # fmt: skip
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain", "application/x-www-form-urlencoded", "application/json; charset=latin-1", None],
+)
 def test_a_json_body_with_another_content_type_is_415(
     server: Server, db: Database, content_type: str | None
 ) -> None:

@@ -59,9 +59,18 @@ def test_access_line_has_client_and_user_but_no_credentials(server: Server) -> N
     assert line["user_id"] == str(account.id)
     assert line["client_ip"] == "127.0.0.1"
     assert set(line) == {
-        "timestamp", "level", "event", "request_id", "method", "route", "path", "status",
-        "duration_ms", "client_ip", "user_id",
-    }  # fmt: skip
+        "timestamp",
+        "level",
+        "event",
+        "request_id",
+        "method",
+        "route",
+        "path",
+        "status",
+        "duration_ms",
+        "client_ip",
+        "user_id",
+    }
     assert account.access_token not in server.log and "cookie-secret" not in server.log
 
 

@@ -27,14 +27,24 @@ def test_no_secret_in_logs_or_responses(start_server: StartServer, db: Database)
 
     account = register(srv.url)
     refresh_tokens = {account.refresh_token}
-    record(http.post(srv.url + "/users", json={"name": "Dup", "email": account.email,
-                                                  "password": PASSWORD}))  # fmt: skip
-    record(http.post(srv.url + "/users", json={"name": "Weak", "email": "w@example.com",
-                                                  "password": "weakpass"}))  # fmt: skip
+    record(
+        http.post(
+            srv.url + "/users", json={"name": "Dup", "email": account.email, "password": PASSWORD}
+        )
+    )
+    record(
+        http.post(
+            srv.url + "/users",
+            json={"name": "Weak", "email": "w@example.com", "password": "weakpass"},
+        )
+    )
     record(login(srv.url, account.email, WRONG_PASSWORD))
     record(login(srv.url, "nobody@example.com", PASSWORD))
-    record(http.post(srv.url + "/auth/login", data={"username": account.email,
-                                                       "password": WRONG_PASSWORD}))  # fmt: skip
+    record(
+        http.post(
+            srv.url + "/auth/login", data={"username": account.email, "password": WRONG_PASSWORD}
+        )
+    )
     pair = record(login(srv.url, account.email)).json()
     refresh_tokens.add(pair["refresh_token"])
     rotated = record(

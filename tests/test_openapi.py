@@ -113,10 +113,17 @@ def test_bodies_and_media_types(spec: dict[str, Any]) -> None:
     assert set(login) == {"application/json", "application/x-www-form-urlencoded"}
 
 
-PUBLIC = {("post", "/users"), ("post", "/auth/login"), ("post", "/auth/refresh"),
-          ("get", "/health"), ("get", "/health/live"), ("get", "/metrics"),
-          ("get", "/products"), ("get", "/products/{product_id}"),
-          ("get", "/uploads/{name}")}  # fmt: skip
+PUBLIC = {
+    ("post", "/users"),
+    ("post", "/auth/login"),
+    ("post", "/auth/refresh"),
+    ("get", "/health"),
+    ("get", "/health/live"),
+    ("get", "/metrics"),
+    ("get", "/products"),
+    ("get", "/products/{product_id}"),
+    ("get", "/uploads/{name}"),
+}
 
 
 def test_security_is_declared_where_a_token_is_needed(spec: dict[str, Any]) -> None:

@@ -73,8 +73,9 @@ def test_the_confirmation_reaches_the_customer_once(
     # The same job again (as after a crash between sending and finishing): nothing is resent.
     db.execute(
         "INSERT INTO pgqueuer (priority, entrypoint, payload, status) "
-        "VALUES (0, 'order_confirmation', $1, 'queued')", f'{{"order_id":{order_id}}}'.encode(),
-    )  # fmt: skip
+        "VALUES (0, 'order_confirmation', $1, 'queued')",
+        f'{{"order_id":{order_id}}}'.encode(),
+    )
     wait_until(lambda: db.fetchval("SELECT count(*) FROM pgqueuer") == 0)
     time.sleep(1)
     assert len(smtp.messages) == 1

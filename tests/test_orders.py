@@ -14,10 +14,15 @@ from tests.server import Server
 
 
 def product(db: Database, sku: str = "LAMP-1", price: str = "19.99", stock: int = 10) -> int:
-    return int(db.fetchval(
-        "INSERT INTO products (sku, name, price, stock) VALUES ($1, $2, $3, $4) RETURNING id",
-        sku, f"Product {sku}", price, stock,
-    ))  # fmt: skip
+    return int(
+        db.fetchval(
+            "INSERT INTO products (sku, name, price, stock) VALUES ($1, $2, $3, $4) RETURNING id",
+            sku,
+            f"Product {sku}",
+            price,
+            stock,
+        )
+    )
 
 
 def order(
@@ -134,10 +139,12 @@ def test_100_concurrent_orders_for_10_items_on_2_workers_sell_exactly_10(
         limits = httpx.Limits(max_connections=100, max_keepalive_connections=0)
         async with http.AsyncClient(base_url=srv.url, limits=limits, timeout=30) as client:
             body = {"items": [{"product_id": lamp, "quantity": 1}]}
-            return await asyncio.gather(*(
-                client.post("/orders", json=body, headers=buyers[i % 4].headers)
-                for i in range(100)
-            ))  # fmt: skip
+            return await asyncio.gather(
+                *(
+                    client.post("/orders", json=body, headers=buyers[i % 4].headers)
+                    for i in range(100)
+                )
+            )
 
     responses = asyncio.run(rush())
     statuses = sorted(r.status_code for r in responses)
@@ -208,9 +215,10 @@ def test_a_malformed_idempotency_key_is_422(
     lamp = product(db)
     body = {"items": [{"product_id": lamp, "quantity": 1}]}
     response = http.post(
-        server.url + "/orders", json=body,
+        server.url + "/orders",
+        json=body,
         headers={**user.headers, "Idempotency-Key": key},
-    )  # fmt: skip
+    )
     assert response.status_code == 422, response.text
     assert response.json()["errors"][0]["loc"] == ["header", "Idempotency-Key"]
     assert db.fetchval("SELECT count(*) FROM orders") == 0
@@ -242,8 +250,9 @@ def test_customers_see_their_own_orders_and_admins_all(
     assert walk(admin) == sorted([*mine, theirs], reverse=True)
 
 
-@pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 101}, {"cursor": "nope"},
-                                    {"cursor": "WyJpZCIsMSwxXQ"}])  # fmt: skip
+@pytest.mark.parametrize(
+    "params", [{"limit": 0}, {"limit": 101}, {"cursor": "nope"}, {"cursor": "WyJpZCIsMSwxXQ"}]
+)
 def test_bad_order_list_parameters_are_422(
     server: Server, user: Account, params: dict[str, Any]
 ) -> None:

@@ -105,9 +105,12 @@ def test_postgres_stopped_is_503_and_recovers(app: Server, postgres: PrivatePost
     for call in (
         lambda: me(app, account),
         lambda: login(app.url, account.email),
-        lambda: http.post(app.url + "/users", timeout=30,
-                           json={"name": "N", "email": "n@example.com", "password": "Good-pass-1"}),
-    ):  # fmt: skip
+        lambda: http.post(
+            app.url + "/users",
+            timeout=30,
+            json={"name": "N", "email": "n@example.com", "password": "Good-pass-1"},
+        ),
+    ):
         response, took = timed(call)
         unavailable(response)
         assert took < BOUND, took

@@ -61,9 +61,10 @@ def test_the_shop_lists_products_with_images_and_pages(
     add_products(db, 5)
     body, content_type = multipart("item.png", png())
     uploaded = http.post(
-        server.url + "/products/1/images", content=body,
+        server.url + "/products/1/images",
+        content=body,
         headers={**admin.headers, "content-type": content_type},
-    )  # fmt: skip
+    )
     assert uploaded.status_code == 201, uploaded.text
     image_url = uploaded.json()["url"]
 

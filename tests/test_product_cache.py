@@ -24,10 +24,13 @@ def cache_reads(srv: Server, result: str) -> float:
 
 
 def new_product(db: Database, price: str = "19.99") -> int:
-    return int(db.fetchval(
-        "INSERT INTO products (sku, name, price, stock) VALUES ('LAMP-1', 'Lamp', $1, 5) "
-        "RETURNING id", price,
-    ))  # fmt: skip
+    return int(
+        db.fetchval(
+            "INSERT INTO products (sku, name, price, stock) VALUES ('LAMP-1', 'Lamp', $1, 5) "
+            "RETURNING id",
+            price,
+        )
+    )
 
 
 def read(srv: Server, path: str) -> httpx.Response:

@@ -25,15 +25,19 @@ def insert(db: Database, count: int, start: int = 0) -> None:
         "INSERT INTO products (sku, name, price, stock) "
         "SELECT 'SKU-' || i, 'Item ' || lpad(i::text, 4, '0'), (i % 7) + 0.5, i % 3 "
         "FROM generate_series($1::int, $2::int) AS i",
-        start, start + count - 1,
-    )  # fmt: skip
+        start,
+        start + count - 1,
+    )
 
 
 def test_reads_are_public_and_writes_need_an_admin(server: Server, user: Account) -> None:
     assert http.get(server.url + "/products").status_code == 200
     assert http.get(server.url + "/products/1").status_code == 404
-    for method, path in (("POST", "/products"), ("PATCH", "/products/1"),
-                         ("DELETE", "/products/1")):  # fmt: skip
+    for method, path in (
+        ("POST", "/products"),
+        ("PATCH", "/products/1"),
+        ("DELETE", "/products/1"),
+    ):
         anonymous = http.request(method, server.url + path, json=LAMP)
         assert anonymous.status_code == 401, (method, anonymous.text)
         assert anonymous.headers["www-authenticate"].startswith("Bearer")
@@ -177,9 +181,11 @@ def test_a_walk_meets_every_product_once_while_products_are_added(
     assert before <= set(seen), "a product present throughout was skipped"
     rows = db.fetch("SELECT id, name, price FROM products WHERE id = ANY($1::bigint[])", seen)
     key = {
-        "id": lambda r: (r["id"],), "name": lambda r: (r["name"], r["id"]),
-        "price": lambda r: (r["price"], r["id"]), "-price": lambda r: (-r["price"], r["id"]),
-    }[sort]  # fmt: skip
+        "id": lambda r: (r["id"],),
+        "name": lambda r: (r["name"], r["id"]),
+        "price": lambda r: (r["price"], r["id"]),
+        "-price": lambda r: (-r["price"], r["id"]),
+    }[sort]
     by_id = {r["id"]: r for r in rows}
     assert seen == sorted(seen, key=lambda i: key(by_id[i]))
 
@@ -211,17 +217,28 @@ def test_filters(server: Server, admin: Account) -> None:
 @pytest.mark.parametrize(
     "params",
     [
-        {"limit": 0}, {"limit": 101}, {"limit": "x"}, {"sort": "stock"},
-        {"min_price": "-1"}, {"min_price": "1.005"}, {"in_stock": "maybe"},
-        {"ids": "1,x"}, {"ids": "0"}, {"ids": ",".join(["1"] * 101)},
-        {"ids": "9223372036854775808"}, {"q": ""}, {"q": "a\u0000"},
-        {"cursor": "not-a-cursor"}, {"cursor": "W10"}, {"cursor": "x" * 401},
+        {"limit": 0},
+        {"limit": 101},
+        {"limit": "x"},
+        {"sort": "stock"},
+        {"min_price": "-1"},
+        {"min_price": "1.005"},
+        {"in_stock": "maybe"},
+        {"ids": "1,x"},
+        {"ids": "0"},
+        {"ids": ",".join(["1"] * 101)},
+        {"ids": "9223372036854775808"},
+        {"q": ""},
+        {"q": "a\u0000"},
+        {"cursor": "not-a-cursor"},
+        {"cursor": "W10"},
+        {"cursor": "x" * 401},
         {"cursor": "WyJpZCIsMSwxXQ", "sort": "name"},  # ["id",1,1]: another sort's
         {"cursor": "WyJwcmljZSIsImFiYyIsMV0", "sort": "price"},  # ["price","abc",1]
         {"cursor": "WyJuYW1lIiwxLDFd", "sort": "name"},  # ["name",1,1]
         {"cursor": "WyJpZCIsMSwtMV0"},  # ["id",1,-1]
     ],
-)  # fmt: skip
+)
 def test_bad_list_parameters_are_422(server: Server, params: dict[str, Any]) -> None:
     response = http.get(server.url + "/products", params=params)
     assert response.status_code == 422, response.text

@@ -15,10 +15,30 @@ from tests.conftest import StartServer, clean_environ
 from tests.server import ROOT, Server, free_port
 
 VENV_BIN = Path(sys.executable).parent
-VELITHON = [str(VENV_BIN / "velithon"), "run", "--app", "main:app", "--host", "127.0.0.1",
-            "--port", "{port}", "--workers", "2"]  # fmt: skip
-GRANIAN = [str(VENV_BIN / "granian"), "--interface", "rsgi", "--host", "127.0.0.1",
-           "--port", "{port}", "--workers", "2", "main:app"]  # fmt: skip
+VELITHON = [
+    str(VENV_BIN / "velithon"),
+    "run",
+    "--app",
+    "main:app",
+    "--host",
+    "127.0.0.1",
+    "--port",
+    "{port}",
+    "--workers",
+    "2",
+]
+GRANIAN = [
+    str(VENV_BIN / "granian"),
+    "--interface",
+    "rsgi",
+    "--host",
+    "127.0.0.1",
+    "--port",
+    "{port}",
+    "--workers",
+    "2",
+    "main:app",
+]
 UVLOOP = ["--loop", "uvloop"]
 LAUNCHERS = {"velithon run": VELITHON + UVLOOP, "granian": GRANIAN[:-1] + UVLOOP + GRANIAN[-1:]}
 
@@ -58,9 +78,13 @@ def test_the_default_loop_is_refused_in_one_line(app_env: dict[str, str], launch
     command = VELITHON if launcher == "velithon run" else GRANIAN
     command = [arg.replace("{port}", str(free_port())) for arg in command]
     result = subprocess.run(
-        command, cwd=ROOT, env={**clean_environ(), **app_env}, capture_output=True, text=True,
+        command,
+        cwd=ROOT,
+        env={**clean_environ(), **app_env},
+        capture_output=True,
+        text=True,
         timeout=60,
-    )  # fmt: skip
+    )
     output = result.stdout + result.stderr
     assert result.returncode != 0
     assert "the event loop is rloop" in output and "--loop uvloop" in output
@@ -80,8 +104,15 @@ def test_static_files_are_served(client: httpx.Client) -> None:
     assert "font-family" in response.text
     assert response.headers["content-type"] == "text/css; charset=utf-8"
     assert response.headers["cache-control"] == "public, max-age=3600"
-    escapes = ("/static/../config.py", "/static/%2e%2e/config.py", "/static/%2e%2e%2fmain.py",
-               "/static//etc/passwd", "/static/.hidden", "/static/", "/static/css")  # fmt: skip
+    escapes = (
+        "/static/../config.py",
+        "/static/%2e%2e/config.py",
+        "/static/%2e%2e%2fmain.py",
+        "/static//etc/passwd",
+        "/static/.hidden",
+        "/static/",
+        "/static/css",
+    )
     for escape in escapes:
         response = client.get(escape)
         assert response.status_code in (404, 422), escape

@@ -25,9 +25,14 @@ def start(command: list[str], timeout: float = 60, **env: str) -> tuple[int, str
     settings = {"ENV_FILE": "", "PORT": str(free_port()), "HOST": "127.0.0.1", **env}
     started = time.monotonic()
     result = subprocess.run(
-        command, cwd=ROOT, env={**clean_environ(), **settings}, capture_output=True, text=True,
-        timeout=timeout, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+        command,
+        cwd=ROOT,
+        env={**clean_environ(), **settings},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
     return result.returncode, result.stdout + result.stderr, time.monotonic() - started
 
 
@@ -92,8 +97,13 @@ def test_a_database_that_comes_up_within_the_wait_is_used(
     """What a compose stack or a deploy sees: the database starts a moment after the app."""
     pg = PrivatePostgres(tmp_path / "late").init()
     command = [sys.executable, "-c", "from scripts.migrate import main; main([])"]
-    settings = {**clean_environ(), "ENV_FILE": "", "DATABASE_URL": pg.url, "REDIS_URL": redis_url,
-                "STARTUP_WAIT": "20"}  # fmt: skip
+    settings = {
+        **clean_environ(),
+        "ENV_FILE": "",
+        "DATABASE_URL": pg.url,
+        "REDIS_URL": redis_url,
+        "STARTUP_WAIT": "20",
+    }
     waiting = subprocess.Popen(command, cwd=ROOT, env=settings, stdout=subprocess.PIPE, text=True)
     time.sleep(2)
     pg.start()
@@ -104,8 +114,9 @@ def test_a_database_that_comes_up_within_the_wait_is_used(
 
 
 def test_an_unreachable_redis_stops_the_start(database_url: str) -> None:
-    code, output, _ = start(SERVE, DATABASE_URL=database_url, REDIS_URL=redis_nowhere(),
-                            STARTUP_WAIT="1")  # fmt: skip
+    code, output, _ = start(
+        SERVE, DATABASE_URL=database_url, REDIS_URL=redis_nowhere(), STARTUP_WAIT="1"
+    )
     assert code != 0
     assert one_line(output).startswith("REDIS_URL: nothing usable answers at 127.0.0.1:")
 
@@ -115,17 +126,21 @@ def test_a_port_in_use_is_named(database_url: str, redis_url: str) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        code, output, _ = start(SERVE, DATABASE_URL=database_url, REDIS_URL=redis_url,
-                                PORT=str(port))  # fmt: skip
+        code, output, _ = start(
+            SERVE, DATABASE_URL=database_url, REDIS_URL=redis_url, PORT=str(port)
+        )
     assert code != 0
     assert one_line(output) == f"PORT: 127.0.0.1:{port} is in use; set PORT (or HOST) to another"
 
 
 def test_create_admin_without_email_says_how() -> None:
     result = subprocess.run(
-        ["make", "--no-print-directory", "create-admin"], cwd=ROOT, capture_output=True,
-        text=True, env={**clean_environ(), "ENV_FILE": ""},
-    )  # fmt: skip
+        ["make", "--no-print-directory", "create-admin"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**clean_environ(), "ENV_FILE": ""},
+    )
     assert result.returncode != 0
     assert result.stderr.startswith("usage: make create-admin EMAIL=")
     assert "Traceback" not in result.stderr

@@ -55,9 +55,11 @@ def upload(
 ) -> httpx.Response:
     body, content_type = multipart(filename, content, **kw)
     return http.post(
-        f"{srv.url}/products/{product_id}/images", content=body,
-        headers={**account.headers, "content-type": content_type}, timeout=10,
-    )  # fmt: skip
+        f"{srv.url}/products/{product_id}/images",
+        content=body,
+        headers={**account.headers, "content-type": content_type},
+        timeout=10,
+    )
 
 
 def test_an_admin_uploads_and_anyone_downloads_from_either_worker(
@@ -97,13 +99,25 @@ def test_uploads_need_an_admin(
 
 @pytest.mark.parametrize(
     "filename",
-    ["../escape.png", "../../../../tmp/escape.png", "/etc/cron.d/x.png", "..\\..\\win.png",
-     "a/../../b.png", ".png", "x.png\u0000.txt.png", "ünïcödé \"quoted\".png"],
-)  # fmt: skip
+    [
+        "../escape.png",
+        "../../../../tmp/escape.png",
+        "/etc/cron.d/x.png",
+        "..\\..\\win.png",
+        "a/../../b.png",
+        ".png",
+        "x.png\u0000.txt.png",
+        'ünïcödé "quoted".png',
+    ],
+)
 def test_the_clients_file_name_never_touches_the_path(
-    srv: Server, admin: Account, product: dict[str, Any], upload_dir: Path, db: Database,
+    srv: Server,
+    admin: Account,
+    product: dict[str, Any],
+    upload_dir: Path,
+    db: Database,
     filename: str,
-) -> None:  # fmt: skip
+) -> None:
     before = files_in(upload_dir)
     response = upload(srv, product["id"], filename, png(), admin)
     if response.status_code == 201:
@@ -129,13 +143,24 @@ def test_an_extension_not_allowed_is_415(
 
 @pytest.mark.parametrize(
     ("filename", "content"),
-    [("fake.png", PDF), ("fake.png", HTML), ("fake.png", SCRIPT), ("fake.jpg", png()),
-     ("fake.gif", png()), ("fake.png", GIF), ("fake.png", b"\x89PNG but not really")],
-)  # fmt: skip
+    [
+        ("fake.png", PDF),
+        ("fake.png", HTML),
+        ("fake.png", SCRIPT),
+        ("fake.jpg", png()),
+        ("fake.gif", png()),
+        ("fake.png", GIF),
+        ("fake.png", b"\x89PNG but not really"),
+    ],
+)
 def test_content_that_is_not_what_the_extension_says_is_415(
-    srv: Server, admin: Account, product: dict[str, Any], untouched: None,
-    filename: str, content: bytes,
-) -> None:  # fmt: skip
+    srv: Server,
+    admin: Account,
+    product: dict[str, Any],
+    untouched: None,
+    filename: str,
+    content: bytes,
+) -> None:
     response = upload(srv, product["id"], filename, content, admin)
     assert response.status_code == 415, response.text
     assert "content" in response.json()["detail"]
@@ -211,9 +236,11 @@ def test_a_body_without_a_length_is_counted_as_it_arrives(
             yield body[start : start + 8192]
 
     response = http.post(
-        f"{srv.url}/products/{product['id']}/images", content=chunked(),
-        headers={**admin.headers, "content-type": content_type}, timeout=10,
-    )  # fmt: skip
+        f"{srv.url}/products/{product['id']}/images",
+        content=chunked(),
+        headers={**admin.headers, "content-type": content_type},
+        timeout=10,
+    )
     assert response.status_code == 413, response.text
 
 
@@ -222,14 +249,17 @@ def test_a_body_without_a_length_is_refused_past_the_request_limit_whatever_it_h
 ) -> None:
     """Fields other than the file count too: the middleware counts the body's bytes."""
     padding = (
-        b"--b0undary-7e5f\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\n"
-        + b"x" * (LIMIT + FRAMING) + b"\r\n"
-    )  # fmt: skip
+        b'--b0undary-7e5f\r\nContent-Disposition: form-data; name="note"\r\n\r\n'
+        + b"x" * (LIMIT + FRAMING)
+        + b"\r\n"
+    )
     body, content_type = multipart("small.png", png())
     response = http.post(
-        f"{srv.url}/products/{product['id']}/images", content=iter([padding, body]),
-        headers={**admin.headers, "content-type": content_type}, timeout=10,
-    )  # fmt: skip
+        f"{srv.url}/products/{product['id']}/images",
+        content=iter([padding, body]),
+        headers={**admin.headers, "content-type": content_type},
+        timeout=10,
+    )
     assert response.status_code == 413, response.text
 
 
@@ -261,22 +291,38 @@ def test_an_interrupted_upload_leaves_nothing(
         (b'{"file": "x"}', "application/json", 415),
         (b"", "multipart/form-data", 400),  # no boundary
         (b"--b\r\nnot a part\r\n\r\n", "multipart/form-data; boundary=b", 400),
-        (b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n\r\n"
-         b"\x89PNG", "multipart/form-data; boundary=b", 400),  # no closing boundary
-        (b"--b\r\nContent-Disposition: form-data; name=\"other\"\r\n\r\nx\r\n--b--\r\n",
-         "multipart/form-data; boundary=b", 422),  # no file field
-        (b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n\r\n"
-         b"\r\n--b--\r\n", "multipart/form-data; boundary=b", 422),  # an empty file
+        (
+            b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n\r\n\x89PNG',
+            "multipart/form-data; boundary=b",
+            400,
+        ),  # no closing boundary
+        (
+            b'--b\r\nContent-Disposition: form-data; name="other"\r\n\r\nx\r\n--b--\r\n',
+            "multipart/form-data; boundary=b",
+            422,
+        ),  # no file field
+        (
+            b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n\r\n'
+            b"\r\n--b--\r\n",
+            "multipart/form-data; boundary=b",
+            422,
+        ),  # an empty file
     ],
-)  # fmt: skip
+)
 def test_what_is_not_one_file_in_multipart_is_refused(
-    srv: Server, admin: Account, product: dict[str, Any], untouched: None,
-    body: bytes, content_type: str, status: int,
-) -> None:  # fmt: skip
+    srv: Server,
+    admin: Account,
+    product: dict[str, Any],
+    untouched: None,
+    body: bytes,
+    content_type: str,
+    status: int,
+) -> None:
     response = http.post(
-        f"{srv.url}/products/{product['id']}/images", content=body,
+        f"{srv.url}/products/{product['id']}/images",
+        content=body,
         headers={**admin.headers, "content-type": content_type},
-    )  # fmt: skip
+    )
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == "application/problem+json"
 
@@ -287,9 +333,10 @@ def test_two_files_in_one_request_are_422(
     one, content_type = multipart("a.png", png())
     two = one.replace(b"--b0undary-7e5f--\r\n", b"") + one
     response = http.post(
-        f"{srv.url}/products/{product['id']}/images", content=two,
+        f"{srv.url}/products/{product['id']}/images",
+        content=two,
         headers={**admin.headers, "content-type": content_type},
-    )  # fmt: skip
+    )
     assert response.status_code == 422, response.text
 
 
@@ -303,11 +350,19 @@ def test_no_such_or_archived_product_is_404(
 
 @pytest.mark.parametrize(
     "path",
-    ["/uploads/../config.py", "/uploads/%2e%2e%2fconfig.py", "/uploads/..%2f..%2fetc%2fpasswd",
-     "/uploads/%2e%2e/%2e%2e/etc/passwd", "/uploads//etc/passwd", "/uploads/%2Fetc%2Fpasswd",
-     "/uploads/.incoming", "/uploads/planted.png",
-     f"/uploads/{'a' * 32}.png", "/uploads/"],
-)  # fmt: skip
+    [
+        "/uploads/../config.py",
+        "/uploads/%2e%2e%2fconfig.py",
+        "/uploads/..%2f..%2fetc%2fpasswd",
+        "/uploads/%2e%2e/%2e%2e/etc/passwd",
+        "/uploads//etc/passwd",
+        "/uploads/%2Fetc%2Fpasswd",
+        "/uploads/.incoming",
+        "/uploads/planted.png",
+        f"/uploads/{'a' * 32}.png",
+        "/uploads/",
+    ],
+)
 def test_downloads_never_leave_the_stored_files(srv: Server, upload_dir: Path, path: str) -> None:
     (upload_dir / "planted.png").write_bytes(png())  # on disk, but no upload of ours
     (upload_dir / f"{'a' * 32}.png").write_bytes(png())
@@ -332,14 +387,23 @@ def test_a_nul_in_the_name_is_422_as_in_every_path(srv: Server, path: str) -> No
 
 def serve_output(tmp_path: Path, **env: str) -> tuple[int, str]:
     settings = {
-        "ENV_FILE": "", "PORT": str(free_port()), "HOST": "127.0.0.1",
-        "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none", "REDIS_URL": "redis://127.0.0.1:1",
-        "UPLOAD_PATH": str(tmp_path / "uploads"), **env,
-    }  # fmt: skip
+        "ENV_FILE": "",
+        "PORT": str(free_port()),
+        "HOST": "127.0.0.1",
+        "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
+        "REDIS_URL": "redis://127.0.0.1:1",
+        "UPLOAD_PATH": str(tmp_path / "uploads"),
+        **env,
+    }
     result = subprocess.run(
-        SERVE, cwd=ROOT, env={**clean_environ(), **settings}, capture_output=True, text=True,
-        timeout=60, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+        SERVE,
+        cwd=ROOT,
+        env={**clean_environ(), **settings},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
     output = result.stdout + result.stderr
     assert "Traceback" not in output, output
     return result.returncode, output.strip()
@@ -361,11 +425,13 @@ def test_without_libmagic_the_start_stops_naming_the_package(tmp_path: Path) -> 
 @pytest.mark.no_backing
 @pytest.mark.parametrize(
     ("env", "setting"),
-    [({"ALLOWED_EXTENSIONS": ".png,.svg"}, "ALLOWED_EXTENSIONS"),
-     ({"ALLOWED_EXTENSIONS": ""}, "ALLOWED_EXTENSIONS"),
-     ({"MAX_FILE_SIZE": "0"}, "MAX_FILE_SIZE"),
-     ({"UPLOAD_PATH": "/proc/uploads"}, "UPLOAD_PATH")],
-)  # fmt: skip
+    [
+        ({"ALLOWED_EXTENSIONS": ".png,.svg"}, "ALLOWED_EXTENSIONS"),
+        ({"ALLOWED_EXTENSIONS": ""}, "ALLOWED_EXTENSIONS"),
+        ({"MAX_FILE_SIZE": "0"}, "MAX_FILE_SIZE"),
+        ({"UPLOAD_PATH": "/proc/uploads"}, "UPLOAD_PATH"),
+    ],
+)
 def test_an_upload_setting_that_cannot_work_stops_the_start_naming_it(
     tmp_path: Path, env: dict[str, str], setting: str
 ) -> None:

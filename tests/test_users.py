@@ -20,8 +20,15 @@ def test_signup_returns_the_user_and_its_location(client: httpx.Client, db: Data
     assert body["name"] == "Ada Lovelace"  # surrounding spaces stripped
     assert body["age"] == 36 and body["role"] == "user" and body["is_active"] is True
     assert set(body) == {
-        "id", "email", "name", "role", "age", "is_active", "created_at", "updated_at",
-    }  # fmt: skip
+        "id",
+        "email",
+        "name",
+        "role",
+        "age",
+        "is_active",
+        "created_at",
+        "updated_at",
+    }
     stored = db.fetchval("SELECT password_hash FROM users WHERE id = $1", body["id"])
     assert stored.startswith("$argon2id$") and stored not in response.text
 

@@ -22,9 +22,19 @@ from tests.server import Server
 pytestmark = pytest.mark.no_backing
 
 CANARY = [
-    sys.executable, "-m", "granian", "--interface", "rsgi", "--loop", "uvloop",
-    "--host", "127.0.0.1", "--port", "{port}", "tests.canary_app:app",
-]  # fmt: skip
+    sys.executable,
+    "-m",
+    "granian",
+    "--interface",
+    "rsgi",
+    "--loop",
+    "uvloop",
+    "--host",
+    "127.0.0.1",
+    "--port",
+    "{port}",
+    "tests.canary_app:app",
+]
 
 
 @pytest.fixture
@@ -169,9 +179,11 @@ def test_builtin_cors_reflects_any_origin_and_omits_allowed_ones(start_server: S
     """Workaround: middleware/cors.py."""
     srv = start_server(BUILTINS, ready_path="/ping")
     preflight = get(
-        srv, "/ping", method="OPTIONS",
+        srv,
+        "/ping",
+        method="OPTIONS",
         headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"},
-    )  # fmt: skip
+    )
     assert preflight.headers["access-control-allow-origin"] == "https://evil.example"
     actual = get(srv, "/ping", headers={"Origin": "https://ok.example"})
     assert "access-control-allow-origin" not in actual.headers

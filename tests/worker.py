@@ -18,9 +18,13 @@ class Worker(Server):
     def start(self, timeout: float = 30.0, ready_path: str = "") -> "Worker":
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            self.command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            self.command,
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
-        )  # fmt: skip
+        )
         log.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

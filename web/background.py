@@ -52,9 +52,12 @@ class AfterResponse:
             except Exception as exc:
                 BACKGROUND_TASK_FAILURES.labels(task.name).inc()
                 log_unexpected(
-                    "background_task_failed", exc, task=task.name,
-                    priority=task.priority.name, request_id=self._request_id,
-                )  # fmt: skip
+                    "background_task_failed",
+                    exc,
+                    task=task.name,
+                    priority=task.priority.name,
+                    request_id=self._request_id,
+                )
 
 
 def after_response(response: Response, *tasks: Task) -> Response:

@@ -134,10 +134,17 @@ def inspect_endpoint(route: Route) -> Binding:
         else None
     )
     return Binding(
-        route, tuple(path_names), tuple(query_names), tuple(header_names), scalars, query_model,
+        route,
+        tuple(path_names),
+        tuple(query_names),
+        tuple(header_names),
+        scalars,
+        query_model,
         body_model,
-        tuple(dependencies), tuple(services), request_name,
-    )  # fmt: skip
+        tuple(dependencies),
+        tuple(services),
+        request_name,
+    )
 
 
 def _handler(binding: Binding, container: Container) -> Handler:

@@ -30,10 +30,13 @@ def field_error(where: str, name: str, message: str, kind: str = "value_error") 
 
 def validation_errors(exc: ValidationError, where: str) -> list[dict[str, Any]]:
     return [
-        {"loc": [where, *err["loc"]], "msg": err["msg"].removeprefix("Value error, "),
-         "type": err["type"]}
+        {
+            "loc": [where, *err["loc"]],
+            "msg": err["msg"].removeprefix("Value error, "),
+            "type": err["type"],
+        }
         for err in exc.errors(include_url=False, include_input=False, include_context=False)
-    ]  # fmt: skip
+    ]
 
 
 def invalid(errors: list[dict[str, Any]], status: int = 422) -> NoReturn:
@@ -69,8 +72,10 @@ def _decode(text: str, where: str, name: str) -> str:
 def is_json(content_type: str) -> bool:
     media_type, _, params = content_type.partition(";")
     media_type = media_type.strip().lower()
-    if not (media_type == "application/json" or
-            (media_type.startswith("application/") and media_type.endswith("+json"))):  # fmt: skip
+    if not (
+        media_type == "application/json"
+        or (media_type.startswith("application/") and media_type.endswith("+json"))
+    ):
         return False
     charset = re.search(r"charset\s*=\s*\"?([\w-]+)", params, re.IGNORECASE)
     return charset is None or charset.group(1).lower() in ("utf-8", "utf8")

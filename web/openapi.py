@@ -133,8 +133,12 @@ def _parameter(name: str, where: str, schema: dict[str, Any], required: bool) ->
     schema = _without_null(dict(schema))
     description = schema.pop("description", None)
     schema.pop("title", None)
-    parameter = {"name": name, "in": where, "required": required or where == "path",
-                 "schema": schema}  # fmt: skip
+    parameter = {
+        "name": name,
+        "in": where,
+        "required": required or where == "path",
+        "schema": schema,
+    }
     if description:
         parameter["description"] = description
     return parameter

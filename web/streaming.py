@@ -42,8 +42,11 @@ class Streamed(StreamingResponse):
                 sent += 1
         except ProtocolClosed:
             info = current_request.get()
-            log.info("stream_abandoned_by_client", chunks_sent=sent,
-                     request_id=info.request_id if info else None)  # fmt: skip
+            log.info(
+                "stream_abandoned_by_client",
+                chunks_sent=sent,
+                request_id=info.request_id if info else None,
+            )
         finally:
             await self._rest.aclose()  # type: ignore[attr-defined]
 

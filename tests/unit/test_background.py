@@ -14,9 +14,15 @@ async def test_tasks_run_high_then_medium_then_low_in_the_order_given() -> None:
 
         return Task(priority, name, run)
 
-    after = AfterResponse((task(Priority.LOW, "l1"), task(Priority.HIGH, "h1"),
-                           task(Priority.MEDIUM, "m1"), task(Priority.HIGH, "h2"),
-                           task(Priority.LOW, "l2")))  # fmt: skip
+    after = AfterResponse(
+        (
+            task(Priority.LOW, "l1"),
+            task(Priority.HIGH, "h1"),
+            task(Priority.MEDIUM, "m1"),
+            task(Priority.HIGH, "h2"),
+            task(Priority.LOW, "l2"),
+        )
+    )
     await after()
     assert ran == ["h1", "h2", "m1", "l1", "l2"]
 
@@ -37,6 +43,6 @@ async def test_a_failing_task_is_logged_and_counted_and_the_rest_still_run(
     before = BACKGROUND_TASK_FAILURES.labels("boom")._value.get()
     await AfterResponse(
         (Task(Priority.HIGH, "boom", boom), Task(Priority.LOW, "after", after_it))
-    )()  # fmt: skip: no raise
+    )()  # no raise
     assert ran == ["after"]
     assert BACKGROUND_TASK_FAILURES.labels("boom")._value.get() == before + 1

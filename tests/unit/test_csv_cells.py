@@ -12,13 +12,20 @@ from services.export_service import cell, csv_text
 @pytest.mark.parametrize(
     ("value", "written"),
     [
-        ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
-        ("+1 555", "'+1 555"), ("-2+3", "'-2+3"), ("@SUM(A1)", "'@SUM(A1)"),
-        ("\tx", "'\tx"), ("\rx", "'\rx"), ("Ada", "Ada"), ("a=b", "a=b"),
-        (None, ""), (42, 42), (True, True),
+        ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
+        ("+1 555", "'+1 555"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("Ada", "Ada"),
+        ("a=b", "a=b"),
+        (None, ""),
+        (42, 42),
+        (True, True),
         (datetime(2026, 12, 1, tzinfo=UTC), "2026-12-01T00:00:00+00:00"),
     ],
-)  # fmt: skip
+)
 def test_cells(value: object, written: object) -> None:
     assert cell(value) == written
 
@@ -33,5 +40,8 @@ def test_quoting_follows_rfc_4180_and_reads_back() -> None:
     text = csv_text(rows)
     assert text == ('id,name\r\n1,"Lovelace, ""Ada"""\r\n2,"two\r\nlines"\r\n3,\'=1+1\r\n')
     assert list(csv.reader(io.StringIO(text, newline=""))) == [
-        ["id", "name"], ["1", 'Lovelace, "Ada"'], ["2", "two\r\nlines"], ["3", "'=1+1"],
-    ]  # fmt: skip
+        ["id", "name"],
+        ["1", 'Lovelace, "Ada"'],
+        ["2", "two\r\nlines"],
+        ["3", "'=1+1"],
+    ]

@@ -6,6 +6,7 @@ from typing import Any, Literal, Optional
 
 import pytest
 from argon2 import PasswordHasher
+from pydantic import SecretStr
 
 from config import Settings
 from services.auth_service import AuthService
@@ -13,9 +14,12 @@ from services.errors import AuthenticationError
 from services.password_service import PasswordService
 
 SETTINGS = Settings(
-    database_url="postgresql://u@db/app", redis_url="redis://r/0",  # type: ignore[arg-type]
-    argon2_time_cost=1, argon2_memory_cost=1024, argon2_parallelism=1,
-)  # fmt: skip
+    database_url=SecretStr("postgresql://u@db/app"),
+    redis_url=SecretStr("redis://r/0"),
+    argon2_time_cost=1,
+    argon2_memory_cost=1024,
+    argon2_parallelism=1,
+)
 
 
 class CountingHasher(PasswordHasher):

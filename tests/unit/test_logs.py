@@ -59,10 +59,12 @@ def test_lines_of_several_processes_never_interleave_on_a_pipe() -> None:
     pipe, as workers share stdout; every line read back is whole."""
     read, write = os.pipe()
     lines = {
-        who: [orjson.dumps({"who": who, "i": i, "pad": "x" * (i * 97 % (MAX_LINE - 60))}) + b"\n"
-              for i in range(300)]
+        who: [
+            orjson.dumps({"who": who, "i": i, "pad": "x" * (i * 97 % (MAX_LINE - 60))}) + b"\n"
+            for i in range(300)
+        ]
         for who in ("a", "b")
-    }  # fmt: skip
+    }
     children = []
     for who in lines:
         pid = os.fork()

@@ -36,9 +36,24 @@ def test_names_are_stripped_and_refuse_markup_and_controls() -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ["Ada", " Ada ", "\ufeffAda", "a\u00a0b", "Ω", "", " ", "\ufeff", "<", "a>b", "a\x85", "\x7f",
-     "\t", "x\u2028y", "\u3000"],
-)  # fmt: skip
+    [
+        "Ada",
+        " Ada ",
+        "\ufeffAda",
+        "a\u00a0b",
+        "Ω",
+        "",
+        " ",
+        "\ufeff",
+        "<",
+        "a>b",
+        "a\x85",
+        "\x7f",
+        "\t",
+        "x\u2028y",
+        "\u3000",
+    ],
+)
 def test_the_name_rule_and_its_documented_pattern_agree(value: str) -> None:
     """Schemathesis checks the document against the behaviour: they must not differ."""
     try:
@@ -50,9 +65,18 @@ def test_the_name_rule_and_its_documented_pattern_agree(value: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "value", ["Analytical1", "analytical1", "ANALYTICAL1", "Analytical", "Ab1", "Ab1\n\n\n\n\n",
-              "Äbcdefg1", "abcdefG\u0661"],
-)  # fmt: skip
+    "value",
+    [
+        "Analytical1",
+        "analytical1",
+        "ANALYTICAL1",
+        "Analytical",
+        "Ab1",
+        "Ab1\n\n\n\n\n",
+        "Äbcdefg1",
+        "abcdefG\u0661",
+    ],
+)
 def test_the_password_rule_and_its_documented_pattern_agree(value: str) -> None:
     try:
         strong_password(value)

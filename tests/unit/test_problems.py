@@ -53,9 +53,12 @@ def test_domain_errors_map_to_their_status(exc: Exception, status: int) -> None:
 def test_field_errors_name_the_field() -> None:
     _, body, _ = body_of(InvalidFieldError("current_password", "The current password is wrong."))
     assert body["errors"] == [
-        {"loc": ["body", "current_password"], "msg": "The current password is wrong.",
-         "type": "value_error"}
-    ]  # fmt: skip
+        {
+            "loc": ["body", "current_password"],
+            "msg": "The current password is wrong.",
+            "type": "value_error",
+        }
+    ]
     _, body, _ = body_of(RejectedValueError("name"))
     assert body["errors"][0]["loc"] == ["body", "name"]
 

@@ -5,6 +5,7 @@ import time
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from config import Settings
 from services.image_service import check_uploads
@@ -39,9 +40,18 @@ async def test_a_stage_left_by_an_error_leaves_nothing(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["../secret.png", "/etc/passwd", "sub/" + NAME, NAME.upper(), NAME + "\x00", ".incoming",
-     "x.png", NAME.replace(".png", ""), ""],
-)  # fmt: skip
+    [
+        "../secret.png",
+        "/etc/passwd",
+        "sub/" + NAME,
+        NAME.upper(),
+        NAME + "\x00",
+        ".incoming",
+        "x.png",
+        NAME.replace(".png", ""),
+        "",
+    ],
+)
 async def test_only_its_own_names_are_read(tmp_path: Path, name: str) -> None:
     (tmp_path / "secret.png").write_bytes(b"outside")
     store = LocalDiskStore(tmp_path / "store")
@@ -75,8 +85,12 @@ def test_the_start_check_sweeps(tmp_path: Path) -> None:
     left.write_bytes(b"x")
     old = time.time() - STALE_STAGED - 60
     os.utime(left, (old, old))
-    check_uploads(Settings(
-        database_url="postgresql://u@db/app", redis_url="redis://r/0",  # type: ignore[arg-type]
-        upload_path=str(tmp_path), _env_file=None,  # type: ignore[call-arg]
-    ))  # fmt: skip
+    check_uploads(
+        Settings(
+            database_url=SecretStr("postgresql://u@db/app"),
+            redis_url=SecretStr("redis://r/0"),
+            upload_path=str(tmp_path),
+            _env_file=None,  # type: ignore[call-arg]
+        )
+    )
     assert not left.exists()
