@@ -32,6 +32,10 @@ PLACEHOLDER_SECRETS = frozenset(
     }
 )
 MIN_SECRET_LENGTH = 32
+# The project's names. copier's questions set them in a new project (docs/starting-a-project.md);
+# everything else that carries the name reads it from here or from the settings below.
+PROJECT_NAME = "Velithon Service"
+PROJECT_SLUG = "velithon-service"
 UPLOAD_FRAMING_BYTES = 16 * 1024
 
 CommaList = Annotated[list[str], NoDecode]
@@ -43,7 +47,7 @@ class Settings(BaseSettings):
     )
 
     # Application
-    app_name: str = "Velithon Service"
+    app_name: str = PROJECT_NAME
     app_version: str = "0.1.0"
     environment: Literal["development", "test", "production"] = "development"
     debug: bool = False
@@ -94,8 +98,8 @@ class Settings(BaseSettings):
     jwt_secret: Optional[SecretStr] = None
     jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
     jwt_expire_minutes: int = Field(default=15, ge=1, le=24 * 60)
-    jwt_issuer: str = "velithon-service"
-    jwt_audience: str = "velithon-service-api"
+    jwt_issuer: str = PROJECT_SLUG
+    jwt_audience: str = f"{PROJECT_SLUG}-api"
     jwt_leeway_seconds: int = Field(default=10, ge=0, le=300)
     refresh_token_days: int = Field(default=14, ge=1, le=365)
     refresh_cookie_name: str = "refresh_token"
@@ -137,8 +141,10 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(default=100, ge=1)
     rate_limit_login_per_minute: int = Field(default=10, ge=1)
     rate_limit_signup_per_minute: int = Field(default=5, ge=1)
+    # example-shop:begin
     # CSV exports a minute per client address: each holds a database connection while it runs
     rate_limit_export_per_minute: int = Field(default=10, ge=1)
+    # example-shop:end
     # When Redis does not answer: true lets requests through (logged, counted), false answers 503
     rate_limit_fail_open: bool = True
     # Proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated)
@@ -160,7 +166,7 @@ class Settings(BaseSettings):
     smtp_username: Optional[str] = None
     smtp_password: Optional[SecretStr] = None
     smtp_timeout: float = Field(default=10.0, gt=0, le=300)
-    mail_from: str = "Velithon Service <no-reply@example.com>"
+    mail_from: str = f"{PROJECT_NAME} <no-reply@example.com>"
 
     # Durable jobs (PgQueuer, services/job_worker.py): tries before a job is failed for good,
     # the first retry's delay (doubling up to JOB_RETRY_MAX_DELAY), and how long a job whose
@@ -183,7 +189,7 @@ class Settings(BaseSettings):
         "192.168.0.0/16",
     ]
 
-    # File uploads (docs/uploads.md): the largest file in bytes, where files are stored, and
+    # File uploads (services/storage.py): the largest file in bytes, where files are stored, and
     # the extensions accepted (each also sniffed with python-magic: services/content_types.py)
     max_file_size: int = Field(default=10 * 1024 * 1024, ge=1, le=1024 * 1024 * 1024)
     upload_path: str = "./uploads"

@@ -19,26 +19,26 @@ from swagger_ui_bundle import swagger_ui_path
 from velithon.di import Provide
 
 from config import Settings, get_settings
-from services.analytics_service import AnalyticsService
+from services.analytics_service import AnalyticsService  # example-shop:line
 from services.auth_service import AuthService
 from services.cache_service import CacheService
-from services.content_types import sniffer
+from services.content_types import sniffer  # example-shop:line
 from services.database_service import DatabaseService
 from services.email_service import EmailService
-from services.export_service import ExportService
+from services.export_service import ExportService  # example-shop:line
 from services.health_service import HealthService
-from services.image_service import ImageService
-from services.job_service import ORDER_CONFIRMATION, JobQueue
+from services.image_service import ImageService  # example-shop:line
+from services.job_service import JobQueue
 from services.job_worker import JobWorker
 from services.metrics_service import MetricsService
-from services.order_service import OrderService
+from services.order_service import ORDER_CONFIRMATION, OrderService  # example-shop:line
 from services.password_service import PasswordService
-from services.product_service import ProductService
+from services.product_service import ProductService  # example-shop:line
 from services.rate_limit_service import RateLimitService
 from services.redis_service import RedisService
 from services.session_service import SessionService
 from services.static_files import StaticFiles
-from services.stats_service import StatsService
+from services.stats_service import StatsService  # example-shop:line
 from services.storage import LocalDiskStore
 from services.token_service import TokenService
 from services.user_service import UserService
@@ -75,10 +75,27 @@ class Container:
     swagger_ui = Provider(lambda c: StaticFiles(Path(str(swagger_ui_path))))  # for /docs
     health = Provider(lambda c: HealthService(c.get(c.settings), c.get(c.database), c.get(c.redis)))
     cache = Provider(lambda c: CacheService(c.get(c.settings), c.get(c.redis)))
-    products = Provider(lambda c: ProductService(c.get(c.database), c.get(c.cache)))
     email = Provider(lambda c: EmailService(c.get(c.settings)))
     jobs = Provider(lambda c: JobQueue(c.get(c.database)))
     metrics = Provider(lambda c: MetricsService(c.get(c.settings), c.get(c.jobs)))
+    # Where uploads are kept; an S3-compatible store would be built here (docs/uploads.md).
+    uploads = Provider(lambda c: LocalDiskStore(Path(c.get(c.settings).upload_path)))
+    users = Provider(
+        lambda c: UserService(c.get(c.database), c.get(c.passwords), c.get(c.sessions))
+    )
+    auth = Provider(
+        lambda c: AuthService(
+            c.get(c.settings),
+            c.get(c.database),
+            c.get(c.users),
+            c.get(c.passwords),
+            c.get(c.tokens),
+            c.get(c.sessions),
+        )
+    )
+    # example-shop:begin
+    # The example shop (docs/starting-a-project.md says how to drop it).
+    products = Provider(lambda c: ProductService(c.get(c.database), c.get(c.cache)))
     analytics = Provider(lambda c: AnalyticsService(c.get(c.redis)))
     export = Provider(lambda c: ExportService(c.get(c.database)))
     stats = Provider(lambda c: StatsService(c.get(c.database), c.get(c.analytics)))
@@ -92,16 +109,6 @@ class Container:
             c.get(c.settings).mail_from,
         )
     )
-    # What the job worker runs: each durable job's entrypoint and its handler.
-    job_worker = Provider(
-        lambda c: JobWorker(
-            c.get(c.settings),
-            c.get(c.database),
-            {ORDER_CONFIRMATION: c.get(c.orders).send_confirmation},
-        )
-    )
-    # Where uploads are kept; an S3-compatible store would be built here (docs/uploads.md).
-    uploads = Provider(lambda c: LocalDiskStore(Path(c.get(c.settings).upload_path)))
     images = Provider(
         lambda c: ImageService(
             c.get(c.database),
@@ -111,17 +118,16 @@ class Container:
             c.get(c.settings).max_file_size,
         )
     )
-    users = Provider(
-        lambda c: UserService(c.get(c.database), c.get(c.passwords), c.get(c.sessions))
-    )
-    auth = Provider(
-        lambda c: AuthService(
+    # example-shop:end
+    # What the job worker runs: each durable job's entrypoint and its handler.
+    job_worker = Provider(
+        lambda c: JobWorker(
             c.get(c.settings),
             c.get(c.database),
-            c.get(c.users),
-            c.get(c.passwords),
-            c.get(c.tokens),
-            c.get(c.sessions),
+            {
+                # entrypoint: the coroutine that does the job
+                ORDER_CONFIRMATION: c.get(c.orders).send_confirmation,  # example-shop:line
+            },
         )
     )
 

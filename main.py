@@ -32,7 +32,7 @@ from observability.access_log import access_log
 from observability.logs import configure_logging, take_over_velithon_logging
 from observability.metrics import mark_worker_gone, sample_pool_forever, tallies
 from services.connectivity import StartupError, check_backends
-from services.image_service import check_uploads
+from services.storage import check_uploads
 from web import openapi
 from web.binding import bind
 from web.client_address import ClientAddress

@@ -16,9 +16,13 @@ import orjson
 import redis.asyncio as aioredis
 from velithon import Velithon
 from velithon.requests import Request
-from velithon.responses import JSONResponse, Response
+from velithon.responses import (
+    JSONResponse,
+    Response,  # example-shop:line
+)
 
-from bench.common import ITEMS, PRODUCT_KEY, PRODUCTS_PAGE_KEY, PROFILE_KEY
+from bench.common import ITEMS, PROFILE_KEY
+from bench.shop import PRODUCT_KEY, PRODUCTS_PAGE_KEY  # example-shop:line
 from config import get_settings
 from services.token_service import REQUIRED_CLAIMS
 
@@ -31,8 +35,8 @@ USER_BY_ID = (
 settings = get_settings()  # environment only: no I/O at import (workers are forked)
 PREFIX = settings.redis_key_prefix
 PROFILE = PREFIX + ":".join(PROFILE_KEY)
-PRODUCT = PREFIX + ":".join(PRODUCT_KEY[:-1]) + ":"
-PRODUCTS_PAGE = PREFIX + ":".join(PRODUCTS_PAGE_KEY[:-1]) + ":"
+PRODUCT = PREFIX + ":".join(PRODUCT_KEY[:-1]) + ":"  # example-shop:line
+PRODUCTS_PAGE = PREFIX + ":".join(PRODUCTS_PAGE_KEY[:-1]) + ":"  # example-shop:line
 JWT_KEY = settings.effective_jwt_secret.get_secret_value()
 
 app = Velithon()
@@ -129,6 +133,7 @@ async def read_me(request: Request) -> JSONResponse:
     return JSONResponse(user)
 
 
+# example-shop:begin
 @app.get("/products/{product_id}")
 async def read_product(request: Request) -> Response:
     """A cached product: one Redis GET, its JSON sent as it is."""
@@ -145,3 +150,6 @@ async def list_products(request: Request) -> Response:
     if raw is None:
         return JSONResponse({"detail": "not found"}, status_code=404)
     return Response(raw, media_type="application/json")
+
+
+# example-shop:end

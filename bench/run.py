@@ -24,10 +24,10 @@ import orjson
 from dotenv import dotenv_values
 
 from bench import loadgen, wrk
-from bench.common import PRODUCT_KEY, PRODUCTS, PRODUCTS_PAGE_KEY, PROFILE_KEY
-from bench.export import measure_export
+from bench.common import PROFILE_KEY
 from bench.report import Row, machine_summary, print_table
 from bench.servers import Backing
+from bench.shop import PRODUCTS, SHOP_ENDPOINTS, cached_paths, measure_export  # example-shop:line
 from tests.server import Server, clean_environ
 
 # (label, path, authenticated)
@@ -36,8 +36,7 @@ ENDPOINTS = (
     ("GET /bench/items (100 objects)", "/bench/items", False),
     ("GET /users/me (JWT, Redis EXISTS, PG row)", "/users/me", True),
     ("GET /bench/cached-profile (Redis GET)", "/bench/cached-profile", False),
-    ("GET /products/{id} (cache hit)", "/products/1", False),
-    ("GET /products?limit=20 (cache hit)", "/products?limit=20", False),
+    *SHOP_ENDPOINTS,  # example-shop:line
 )
 # Keeps the limiter running without ever rejecting (unknown settings are ignored).
 RATE_LIMIT_PER_MINUTE = "100000000"
@@ -136,13 +135,15 @@ def seed(full: Server, backing: Backing) -> tuple[int, str]:
     login = httpx.post(f"{full.url}/auth/login", json={"email": email, "password": password})
     login.raise_for_status()
     backing.redis.set(backing.key_prefix + ":".join(PROFILE_KEY), orjson.dumps(user.json()))
+    # example-shop:begin
     backing.execute(PRODUCTS)
     # The full app caches what it reads (services/cache_service.py); the bare app reads the
     # same JSON from a key of its own, as a hand-made cache would.
-    for key, path in ((PRODUCT_KEY, "/products/1"), (PRODUCTS_PAGE_KEY, "/products?limit=20")):
+    for key, path in cached_paths():
         answer = httpx.get(full.url + path)
         answer.raise_for_status()
         backing.redis.set(backing.key_prefix + ":".join(key), answer.text)
+    # example-shop:end
     return int(user.json()["id"]), str(login.json()["access_token"])
 
 
@@ -242,7 +243,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         check(servers, user_id, headers)
         print(machine_summary(args), file=sys.stderr, flush=True)
         rows = measure(servers, args, headers)
-        export = measure_export(servers[0], backing, token)
+        export = measure_export(servers[0], backing, token)  # example-shop:line
         for server in servers:
             server.stop()
         lines = access_lines(log_dir / "full.log")
@@ -250,7 +251,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         if not lines:
             print("warning: the full app wrote no access lines: its cost was not measured")
         print_table(rows, args)
-        print(f"\n{export.report()}")
+        print(f"\n{export.report()}")  # example-shop:line
         ok = True
     finally:
         for server in servers:

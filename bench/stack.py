@@ -22,17 +22,18 @@ from typing import Any, Optional
 import orjson
 import uvloop
 
-from bench.common import PRODUCT_KEY, PRODUCTS, PRODUCTS_PAGE_KEY, PROFILE_KEY
+from bench.common import PROFILE_KEY
 from bench.run import backing_url
 from bench.servers import Backing
+from bench.shop import PRODUCTS, cached_paths  # example-shop:line
 
 ENDPOINTS = (
     ("GET", "/health/live", False),
     ("GET", "/bench/items", False),
     ("GET", "/users/me", True),
     ("GET", "/bench/cached-profile", False),
-    ("GET", "/products/1", False),
-    ("GET", "/products?limit=20", False),
+    ("GET", "/products/1", False),  # example-shop:line
+    ("GET", "/products?limit=20", False),  # example-shop:line
 )
 
 
@@ -150,10 +151,12 @@ async def seed(app: Any, backing: Backing) -> dict[str, str]:
         app, "POST", "/auth/login", json, orjson.dumps({"email": email, "password": password})
     )
     backing.redis.set(backing.key_prefix + ":".join(PROFILE_KEY), created.sent)
+    # example-shop:begin
     await asyncio.to_thread(backing.execute, PRODUCTS)
-    for key, path in ((PRODUCT_KEY, "/products/1"), (PRODUCTS_PAGE_KEY, "/products?limit=20")):
+    for key, path in cached_paths():
         answer = await call(app, "GET", path, {})  # now in the full app's cache
         backing.redis.set(backing.key_prefix + ":".join(key), answer.sent)  # the bare app's
+    # example-shop:end
     return {"authorization": f"Bearer {orjson.loads(login.sent)['access_token']}"}
 
 

@@ -8,10 +8,9 @@ from velithon.responses import JSONResponse
 
 from containers import Provide, container
 from endpoints.dependencies import current_user
-from models.stats import JobsReport
+from models.job import JobsReport
 from models.user import AdminUserUpdate, UserFilter, UserOut, UserPage
 from services.job_service import JobQueue
-from services.stats_service import StatsService
 from services.token_service import Principal
 from services.user_service import UserService
 
@@ -39,10 +38,6 @@ async def update_user(
         user_id, body.given("role"), body.given("is_active"), acting_admin=admin.user_id
     )
     return JSONResponse(UserOut.from_row(user).model_dump(mode="json"))
-
-
-async def stats(stats: StatsService = Provide[container.stats]) -> JSONResponse:
-    return JSONResponse((await stats.overview()).model_dump(mode="json"))
 
 
 async def jobs(

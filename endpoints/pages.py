@@ -2,11 +2,7 @@
 nothing but /static/ assets and uploaded images: the CSP allows no inline script or style."""
 
 from pathlib import Path
-from typing import Annotated, Any
-from urllib.parse import urlencode
 
-import orjson
-from velithon.params import Query
 from velithon.requests import Request
 from velithon.responses import HTMLResponse, Response
 from velithon.templates import TemplateEngine
@@ -14,10 +10,7 @@ from velithon.templates import TemplateEngine
 from config import Settings
 from containers import Provide, container
 from endpoints.static import file_response
-from models.product import ProductFilter
 from services.health_service import HealthService
-from services.image_service import ImageService
-from services.product_service import ProductService
 from services.static_files import StaticFiles
 
 templates = TemplateEngine(Path(__file__).resolve().parent.parent / "templates", auto_reload=False)
@@ -38,39 +31,6 @@ async def home(
         "redis_class": report["redis"].partition(":")[0],
     }
     return templates.render_response("index.html", context)
-
-
-async def shop(
-    query: Annotated[ProductFilter, Query()],
-    settings: Settings = Provide[container.settings],
-    products: ProductService = Provide[container.products],
-    images: ImageService = Provide[container.images],
-) -> HTMLResponse:
-    """The catalogue as a page: GET /products' query (filters, sort, limit, cursor), with
-    each product's first image and a link to the next page."""
-    page = orjson.loads(await products.page(query))
-    pictures = await images.first_images(item["id"] for item in page["items"])
-    filters = query.model_dump(mode="json", exclude_unset=True, exclude={"cursor"})
-    context: dict[str, Any] = {
-        "app_name": settings.app_name,
-        "products": [
-            {
-                "name": item["name"],
-                "price": item["price"],
-                "stock": f"{item['stock']} in stock" if item["stock"] else "sold out",
-                "image": pictures.get(item["id"]),
-            }
-            for item in page["items"]
-        ],
-        "first": _link(filters) if query.cursor is not None else None,
-        "next": _link({**filters, "cursor": page["next_cursor"]}) if page["next_cursor"] else None,
-    }
-    return templates.render_response("shop.html", context)
-
-
-def _link(params: dict[str, Any]) -> str:
-    values = {k: ",".join(map(str, v)) if isinstance(v, list) else v for k, v in params.items()}
-    return "/shop" + ("?" + urlencode(values) if values else "")
 
 
 async def favicon(

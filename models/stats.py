@@ -1,7 +1,6 @@
 """GET /admin/stats: the numbers an admin's dashboard shows."""
 
-from datetime import date, datetime
-from typing import Any
+from datetime import date
 
 from pydantic import BaseModel
 
@@ -25,17 +24,3 @@ class AdminStats(BaseModel):
     orders: int
     last_30_days: list[DaySales]  # oldest first, days without orders included
     best_sellers_today: list[BestSeller]  # from the analytics counts (may lag or miss some)
-
-
-class FailedJob(BaseModel):
-    id: int
-    entrypoint: str
-    tries: int
-    payload: Any
-    created: datetime
-    updated: datetime  # when it was given up
-
-
-class JobsReport(BaseModel):
-    counts: dict[str, int]  # queued, picked (running), failed
-    failed: list[FailedJob]  # the latest, newest first

@@ -15,7 +15,9 @@ import tempfile
 import time
 from pathlib import Path
 
-PREFIX = "velithon-service-metrics-"
+from config import PROJECT_SLUG
+
+PREFIX = f"{PROJECT_SLUG}-metrics-"
 
 
 def _started_at(pid: int) -> float:

@@ -1,5 +1,5 @@
 from endpoints import admin
-from models.stats import AdminStats, JobsReport
+from models.job import JobsReport
 from models.user import UserOut, UserPage
 from web.route import Route
 
@@ -25,15 +25,6 @@ ROUTES = [
             403: "Not an admin, or an admin demoting or deactivating themselves",
             404: "No such user",
         },
-    ),
-    Route(
-        "GET",
-        "/admin/stats",
-        admin.stats,
-        access="admin",
-        summary="Counts of users, products and orders; orders and revenue per day, 30 days",
-        tags=("admin",),
-        response=AdminStats,
     ),
     Route(
         "GET",

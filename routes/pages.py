@@ -5,15 +5,6 @@ ROUTES = [
     Route("GET", "/", pages.home, access="public", media_type="text/html", in_schema=False),
     Route(
         "GET",
-        "/shop",
-        pages.shop,
-        access="public",
-        media_type="text/html",
-        in_schema=False,
-        summary="The products, with images and pages, rendered on the server",
-    ),
-    Route(
-        "GET",
         "/favicon.ico",
         pages.favicon,
         access="public",

@@ -19,10 +19,12 @@ from typing import Any
 
 import httpx
 
+from config import PROJECT_SLUG
+
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = f"vsmoke{os.getpid()}"
 PORT = 18000 + os.getpid() % 1000
-IMAGE = "velithon-service:compose-smoke"
+IMAGE = f"{PROJECT_SLUG}:compose-smoke"
 GRACE_SECONDS = 20  # compose.yaml's stop_grace_period for the app
 SMOKE_GIF = (
     b"GIF89a\x01\x00\x01\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00!\xf9\x04\x01\x00\x00\x00\x00"

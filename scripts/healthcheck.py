@@ -13,7 +13,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-ALIVE_FILE = Path(tempfile.gettempdir()) / "velithon-service-worker.alive"
+from config import PROJECT_SLUG
+
+ALIVE_FILE = Path(tempfile.gettempdir()) / f"{PROJECT_SLUG}-worker.alive"
 BEAT = 5.0
 STALE = 30.0
 

@@ -24,7 +24,7 @@ from granian.http import HTTP1Settings
 from config import Settings, get_settings
 from observability.logs import stdlib_logging_config
 from services.connectivity import StartupError, check_backends
-from services.image_service import check_uploads
+from services.storage import check_uploads
 
 
 def reset_metrics_dir() -> None:

@@ -13,18 +13,15 @@
 import uuid
 from collections.abc import AsyncIterable, Collection, Iterable
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 import asyncpg
 
-from config import Settings
 from models.image import ImageOut
 from services.content_types import (
     SNIFF_BYTES,
     TYPES_BY_EXTENSION,
     Sniffer,
-    check_extensions,
-    check_libmagic,
 )
 from services.database_service import DatabaseService
 from services.errors import (
@@ -33,7 +30,7 @@ from services.errors import (
     TooLargeError,
     UnsupportedMediaTypeError,
 )
-from services.storage import FileStore, check_writable, sweep_staged, valid_name
+from services.storage import FileStore, valid_name
 
 URL_PREFIX = "/uploads/"
 COLUMNS = "id, product_id, file_name, content_type, size, created_at"
@@ -53,15 +50,6 @@ FIRST_OF_EACH = (
     "WHERE product_id = ANY($1::bigint[]) ORDER BY product_id, created_at, id"
 )
 NO_SUCH_PRODUCT = "No product with this id."
-
-
-def check_uploads(settings: Settings) -> None:
-    """At start, one line naming what is wrong: libmagic missing, an extension that cannot be
-    checked, an UPLOAD_PATH that cannot be written. Then staged files of killed workers go."""
-    check_libmagic()
-    check_extensions(settings.allowed_extensions)
-    check_writable(Path(settings.upload_path))
-    sweep_staged(Path(settings.upload_path))
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,6 @@ from pgqueuer.queries import Queries
 
 from services.database_service import DatabaseService
 
-ORDER_CONFIRMATION = "order_confirmation"
 STATUSES = ("queued", "picked", "failed")
 COUNTS = "SELECT status::text, count(*) FROM pgqueuer GROUP BY status"
 FAILED = (

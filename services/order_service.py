@@ -26,9 +26,12 @@ from services.cache_service import CacheService
 from services.database_service import DatabaseService
 from services.email_service import EmailService, Mail, message_id
 from services.errors import ConflictError, InvalidFieldError, NotFoundError
-from services.job_service import ORDER_CONFIRMATION, JobQueue
+from services.job_service import JobQueue
 from services.product_service import CACHE as PRODUCTS_CACHE
 
+# The durable job that sends an order's confirmation (the job worker maps it to
+# send_confirmation: containers.py).
+ORDER_CONFIRMATION = "order_confirmation"
 KEY_LIFETIME = "interval '24 hours'"
 REPLAY = (
     "SELECT request_hash, order_id FROM order_requests WHERE user_id = $1 AND key = $2 "  # noqa: S608

@@ -19,11 +19,13 @@ from typing import Any, Optional, Protocol
 import aiofiles
 import aiofiles.os
 
+from config import Settings
 from services.connectivity import StartupError
+from services.content_types import check_extensions, check_libmagic
 
-# The only names a store takes: what services/image_service.py makes (a uuid and an
-# extension). Anything else, from "../x" to "/etc/passwd", is not a file of ours: no path is
-# ever built from a client's text.
+# The only names a store takes: a uuid (hex) and an extension, as its callers make them.
+# Anything else, from "../x" to "/etc/passwd", is not a file of ours: no path is ever built
+# from a client's text.
 NAME = re.compile(r"[0-9a-f]{32}\.[a-z0-9]{1,10}")
 INCOMING = ".incoming"  # staged files: inside the root, so the rename stays on one filesystem
 
@@ -53,6 +55,15 @@ def sweep_staged(root: Path, older_than: float = STALE_STAGED) -> int:
                 path.unlink()
                 swept += 1
     return swept
+
+
+def check_uploads(settings: Settings) -> None:
+    """At start, one line naming what is wrong: libmagic missing, an extension that cannot be
+    checked, an UPLOAD_PATH that cannot be written. Then staged files of killed workers go."""
+    check_libmagic()
+    check_extensions(settings.allowed_extensions)
+    check_writable(Path(settings.upload_path))
+    sweep_staged(Path(settings.upload_path))
 
 
 def valid_name(name: str) -> bool:

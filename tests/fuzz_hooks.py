@@ -29,8 +29,10 @@ UNKNOWABLE = (
         "msg": "is not a cursor this API gave out",
         "type": "cursor_invalid",
     },
+    # example-shop:begin
     {"msg": "No such product (or archived).", "type": "value_error"},
     {"loc": ["header", "Idempotency-Key"], "msg": "This key was used with another request body."},
+    # example-shop:end
 )
 
 
@@ -49,8 +51,10 @@ def filter_failure(
     image, and schemathesis names every file part "file", with no extension."""
     if getattr(failure, "code", "") != "ST202":
         return True
+    # example-shop:begin
     if case.operation.path == "/products/{product_id}/images" and _refuses_the_file(response):
         return False
+    # example-shop:end
     if response.status_code != 422:
         return True
     try:
@@ -60,6 +64,7 @@ def filter_failure(
     return not (errors and all(_unknowable(e) for e in errors))
 
 
+# example-shop:begin
 def _refuses_the_file(response: Any) -> bool:
     if response.status_code == 415:
         return True
@@ -70,6 +75,9 @@ def _refuses_the_file(response: Any) -> bool:
     return bool(errors) and all(error.get("loc") == ["body", "file"] for error in errors)
 
 
+# example-shop:end
+
+
 @schemathesis.hook
 def map_query(context: schemathesis.HookContext, query: Any) -> Any:
     """A cursor is opaque: no schema can tell the strings the API gave out from the rest, so a
@@ -77,10 +85,12 @@ def map_query(context: schemathesis.HookContext, query: Any) -> Any:
     way the API makes them). Cursors the schema refuses stay, to be refused."""
     cursor = query.get("cursor") if isinstance(query, dict) else None
     if isinstance(cursor, str) and re.fullmatch(CURSOR_PATTERN, cursor):
+        # example-shop:begin
         path = context.operation.path if context.operation is not None else ""
         if path == "/orders":  # newest first
             query["cursor"] = encode_cursor("-id", 1, 1)
             return query
+        # example-shop:end
         sort = query.get("sort") if query.get("sort") in CURSOR_KEYS else "id"
         query["cursor"] = encode_cursor(sort, CURSOR_KEYS[sort], 1)
     return query

@@ -14,7 +14,7 @@ from tests.conftest import Database, StartServer
 def test_a_failing_task_after_the_response_changes_nothing_else(
     start_server: StartServer, db: Database, redis_client: redis.Redis, key_prefix: str
 ) -> None:
-    srv = start_server(CONTAINER_OVERRIDES="tests.overrides:broken_analytics")
+    srv = start_server(CONTAINER_OVERRIDES="tests.shop_overrides:broken_analytics")
     buyer = register(srv.url)
     lamp = db.fetchval(
         "INSERT INTO products (sku, name, price, stock) VALUES ('L-1', 'L', 2, 5) RETURNING id"

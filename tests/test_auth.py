@@ -3,6 +3,7 @@
 import httpx
 import jwt
 
+from config import PROJECT_SLUG
 from tests import http
 from tests.accounts import PASSWORD, Account, login, register, sign_in
 from tests.conftest import Database, StartServer
@@ -90,7 +91,7 @@ def test_access_token_claims(server: Server, user: Account) -> None:
     assert set(payload) == {"sub", "role", "sid", "iat", "nbf", "exp", "iss", "aud", "jti"}
     assert payload["sub"] == str(user.id) and payload["role"] == "user"
     assert payload["exp"] - payload["iat"] == 15 * 60 and payload["nbf"] == payload["iat"]
-    assert payload["iss"] == "velithon-service" and payload["aud"] == "velithon-service-api"
+    assert payload["iss"] == PROJECT_SLUG and payload["aud"] == f"{PROJECT_SLUG}-api"
     again = sign_in(server.url, user.id, user.email)
     assert claims(again.access_token)["jti"] != payload["jti"]
 

@@ -1,7 +1,7 @@
 """The pages in a real browser: Debian's Chromium (/usr/bin/chromium, or CHROMIUM), driven by
-Playwright, loading /, /shop and /docs from the test server with no network beyond it. Each
-page must load without a console error, a failed request or a CSP violation, and show what it
-is for; a screenshot of each is kept in test-artifacts/ (TEST_ARTIFACTS to put them elsewhere).
+Playwright, loading each page from the test server with no network beyond it. Each page must
+load without a console error, a failed request or a CSP violation, and show what it is for; a
+screenshot of each is kept in test-artifacts/ (TEST_ARTIFACTS to put them elsewhere).
 
 Playwright never downloads a browser here: it starts the system one (executable_path)."""
 
@@ -14,10 +14,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests import http
-from tests.accounts import Account
-from tests.images import multipart, png
+from config import PROJECT_NAME
+from tests import http  # example-shop:line
+from tests.accounts import Account  # example-shop:line
+from tests.images import multipart, png  # example-shop:line
 from tests.server import ROOT, Server
+from tests.test_pages import LINKS
 
 pytestmark = pytest.mark.slow
 
@@ -102,16 +104,17 @@ def watched(browser: Any, server: Server) -> Iterator[Watched]:
 def test_the_home_page(watched: Watched) -> None:
     page = watched.page
     assert page.goto("/").status == 200
-    assert page.locator("h1").inner_text() == "Velithon Service"
+    assert page.locator("h1").inner_text() == PROJECT_NAME
     assert page.locator("#version").inner_text() == "0.1.0"
     assert page.locator("#database").inner_text() == "healthy"
     assert page.locator("#redis").inner_text() == "healthy"
-    for link in ("/docs", "/metrics", "/shop"):
+    for link in LINKS:
         assert page.locator(f'a[href="{link}"]').count() == 1
     watched.screenshot("home")
     watched.assert_clean()
 
 
+# example-shop:begin
 def test_the_shop_page(watched: Watched, server: Server, admin: Account) -> None:
     names = ["Desk lamp", "Reading light", "Lampshade"]
     for number, (name, colour) in enumerate(
@@ -150,12 +153,23 @@ def test_the_shop_page(watched: Watched, server: Server, admin: Account) -> None
     watched.assert_clean()
 
 
+# example-shop:end
+
+
+DOCUMENTED = [
+    "/health",
+    "/users",
+    "/auth/login",
+    "/products/{product_id}/images",  # example-shop:line
+]
+
+
 def test_the_api_docs_work_offline(watched: Watched) -> None:
     page = watched.page
     assert page.goto("/docs").status == 200
     page.wait_for_selector(".opblock")
     listed = page.locator(".opblock-summary-path").all_inner_texts()
-    for path in ("/health", "/users", "/auth/login", "/products/{product_id}/images"):
+    for path in DOCUMENTED:
         assert any(text.replace("\u200b", "") == path for text in listed), (path, listed)
     operation = page.locator("#operations-health-health_readiness")
     operation.locator(".opblock-summary").click()

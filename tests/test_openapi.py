@@ -58,6 +58,7 @@ def test_formats_and_enums_are_real(spec: dict[str, Any]) -> None:
         ("get", "/health", {"200", "503"}),
         ("get", "/health/live", {"200"}),
         ("get", "/metrics", {"200", "403"}),
+        # example-shop:begin
         ("get", "/products", {"200", "400", "422", "429", "503"}),
         ("get", "/products/{product_id}", {"200", "400", "404", "422", "429", "503"}),
         (
@@ -76,6 +77,7 @@ def test_formats_and_enums_are_real(spec: dict[str, Any]) -> None:
             {"201", "400", "401", "403", "404", "413", "415", "422", "429", "503"},
         ),
         ("get", "/uploads/{name}", {"200", "400", "404", "422", "429", "503"}),
+        # example-shop:end
     ],
 )
 def test_every_status_an_operation_answers_is_documented(
@@ -92,6 +94,7 @@ def test_every_status_an_operation_answers_is_documented(
 
 def test_bodies_and_media_types(spec: dict[str, Any]) -> None:
     assert responses(spec, "post", "/auth/logout")["204"] == {"description": "Done; no body"}
+    # example-shop:begin
     assert responses(spec, "delete", "/products/{product_id}")["204"] == {
         "description": "Done; no body"
     }
@@ -103,6 +106,7 @@ def test_bodies_and_media_types(spec: dict[str, Any]) -> None:
     assert set(export["content"]) == {"text/csv"}
     price = spec["components"]["schemas"]["ProductOut"]["properties"]["price"]
     assert price["type"] == "string" and "pattern" in price  # money: never a JSON number
+    # example-shop:end
     assert set(responses(spec, "get", "/metrics")["200"]["content"]) == {"text/plain"}
     health = responses(spec, "get", "/health")
     for status in ("200", "503"):
@@ -120,9 +124,11 @@ PUBLIC = {
     ("get", "/health"),
     ("get", "/health/live"),
     ("get", "/metrics"),
+    # example-shop:begin
     ("get", "/products"),
     ("get", "/products/{product_id}"),
     ("get", "/uploads/{name}"),
+    # example-shop:end
 }
 
 

@@ -68,7 +68,9 @@ def test_a_change_is_seen_by_the_next_read_from_any_worker(
 def test_a_burst_of_50_misses_on_2_workers_reaches_postgresql_once(
     start_server: StartServer, db: Database, redis_client: redis.Redis, key_prefix: str
 ) -> None:
-    srv = start_server(CONTAINER_OVERRIDES="tests.overrides:counted_product_reads", **TWO_WORKERS)
+    srv = start_server(
+        CONTAINER_OVERRIDES="tests.shop_overrides:counted_product_reads", **TWO_WORKERS
+    )
     product_id = new_product(db)
 
     async def burst() -> list[httpx.Response]:

@@ -9,6 +9,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from config import PROJECT_NAME
 from tests import http
 from tests.accounts import register
 from tests.conftest import StartServer, clean_environ
@@ -143,7 +144,7 @@ def test_home_page_is_rendered_from_templates(client: httpx.Client) -> None:
     response = client.get("/")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
-    assert "<h1>Velithon Service</h1>" in response.text
+    assert f"<h1>{PROJECT_NAME}</h1>" in response.text
     assert 'href="/static/style.css"' in response.text
 
 

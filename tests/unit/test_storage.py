@@ -8,8 +8,14 @@ import pytest
 from pydantic import SecretStr
 
 from config import Settings
-from services.image_service import check_uploads
-from services.storage import INCOMING, STALE_STAGED, LocalDiskStore, sweep_staged, valid_name
+from services.storage import (
+    INCOMING,
+    STALE_STAGED,
+    LocalDiskStore,
+    check_uploads,
+    sweep_staged,
+    valid_name,
+)
 
 NAME = "0123456789abcdef0123456789abcdef.png"
 

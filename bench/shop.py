@@ -1,6 +1,8 @@
-"""The CSV export under `make bench`: GET /export/users over 100,000 rows, streamed from the
-full app. Reports rows/s, time to the first byte, and how much the serving worker's memory (RSS)
-grew while it ran: the export must stream, not collect (target: under 20 MB)."""
+"""The example shop under `make bench`: its cached product reads, and the CSV export.
+
+The export is GET /export/users over 100,000 rows, streamed from the full app. It reports
+rows/s, time to the first byte, and how much the serving worker's memory (RSS) grew while it
+ran: the export must stream, not collect (target: under 20 MB)."""
 
 import threading
 import time
@@ -12,6 +14,20 @@ import httpx
 from bench.servers import Backing
 from tests.server import Server
 
+# GET /products/1 and GET /products?limit=20: 30 products; the bare app reads each answer as
+# one JSON string under these keys (the full app from its cache).
+PRODUCTS = (
+    "INSERT INTO products (sku, name, description, price, stock) "
+    "SELECT 'BENCH-' || i, 'Product ' || i, 'A product to measure with.', 9.99 + i, i "
+    "FROM generate_series(1, 30) AS i"
+)
+PRODUCT_KEY = ("bench", "product", "1")
+PRODUCTS_PAGE_KEY = ("bench", "products", "limit=20")
+# (label, path, authenticated), measured beside bench/run.py's own endpoints.
+SHOP_ENDPOINTS = (
+    ("GET /products/{id} (cache hit)", "/products/1", False),
+    ("GET /products?limit=20 (cache hit)", "/products?limit=20", False),
+)
 ROWS = 100_000
 RSS_TARGET_MB = 20.0
 
@@ -30,6 +46,11 @@ class ExportResult:
             f"{self.seconds:.2f} s, first byte after {self.first_byte_ms:.0f} ms, worker RSS "
             f"+{self.rss_growth_mb:.1f} MB ({verdict} the {RSS_TARGET_MB:.0f} MB target)"
         )
+
+
+def cached_paths() -> tuple[tuple[tuple[str, ...], str], ...]:
+    """Each cached read's bare-app key and its path."""
+    return ((PRODUCT_KEY, "/products/1"), (PRODUCTS_PAGE_KEY, "/products?limit=20"))
 
 
 def rss_kb(pid: int) -> int:
