@@ -6,7 +6,7 @@ PY := .venv/bin/python
 # Starts embedded PostgreSQL/Valkey for whichever of DATABASE_URL/REDIS_URL is not set.
 WITH_SERVERS := $(PY) -m scripts.devservers --data-dir .dev --
 
-.PHONY: install env run worker migrate create-admin test test-all fuzz lint format clean compose-smoke bench bench-stack
+.PHONY: install env run worker migrate create-admin test test-all fuzz lint format clean compose-smoke bench bench-stack twins
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -25,7 +25,7 @@ env:
 run: install
 	$(WITH_SERVERS) sh -c '$(PY) -m scripts.migrate && exec $(PY) -m scripts.serve'
 
-# The durable job worker (order e-mails); beside `make run`, it shares its embedded servers.
+# The durable job worker (e-mails); beside `make run`, it shares its embedded servers.
 worker: install
 	$(WITH_SERVERS) sh -c '$(PY) -m scripts.migrate && exec $(PY) -m scripts.worker'
 
@@ -72,6 +72,13 @@ bench-stack: install
 compose-smoke: install
 	$(PY) -m scripts.compose_smoke
 
+# template-only:begin
+# This repository is also the copier template of new services: after editing a file that has
+# a twin (FILE.jinja), write the twins again (template/README.md).
+twins: install
+	$(PY) -m template.twins
+
+# template-only:end
 format: install
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
