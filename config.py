@@ -14,6 +14,7 @@ from email.utils import parseaddr
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, Optional
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -103,6 +104,14 @@ class Settings(BaseSettings):
     jwt_leeway_seconds: int = Field(default=10, ge=0, le=300)
     refresh_token_days: int = Field(default=14, ge=1, le=365)
     refresh_cookie_name: str = "refresh_token"
+    # Account e-mails (docs/auth.md): the address the links in them start with (where users
+    # reach this app), how long a verification link works, and what
+    # an account may do before its address is verified: "limited" (log in, read and change its
+    # own account and sessions; any other route answers 403), "full" (everything), "blocked"
+    # (no login until verified).
+    public_url: str = "http://localhost:8000"
+    email_verification_hours: int = Field(default=48, ge=1, le=30 * 24)
+    unverified_accounts: Literal["limited", "full", "blocked"] = "limited"
     # argon2id parameters; raising them rehashes each password at its next login.
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_cost: int = Field(default=65536, ge=1024)  # KiB
@@ -141,6 +150,10 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(default=100, ge=1)
     rate_limit_login_per_minute: int = Field(default=10, ge=1)
     rate_limit_signup_per_minute: int = Field(default=5, ge=1)
+    # Asking for an account e-mail (verification again, password reset): per client address,
+    # and per e-mail address whether or not it has an account
+    rate_limit_account_mail_per_minute: int = Field(default=5, ge=1)
+    account_mail_per_address_per_minute: int = Field(default=2, ge=1, le=100)
     # example-shop:begin
     # CSV exports a minute per client address: each holds a database connection while it runs
     rate_limit_export_per_minute: int = Field(default=10, ge=1)
@@ -216,6 +229,16 @@ class Settings(BaseSettings):
                 return json.loads(text)
             return [item.strip() for item in text.split(",") if item.strip()]
         return value
+
+    @field_validator("public_url")
+    @classmethod
+    def absolute_url(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an absolute http(s) URL: https://app.example.com")
+        if parts.query or parts.fragment:
+            raise ValueError("must have no query or fragment")
+        return value.strip().rstrip("/")
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -19,6 +19,7 @@ from swagger_ui_bundle import swagger_ui_path
 from velithon.di import Provide
 
 from config import Settings, get_settings
+from services.account_token_service import VERIFY_EMAIL, AccountTokenService
 from services.analytics_service import AnalyticsService  # example-shop:line
 from services.auth_service import AuthService
 from services.cache_service import CacheService
@@ -42,6 +43,7 @@ from services.stats_service import StatsService  # example-shop:line
 from services.storage import LocalDiskStore
 from services.token_service import TokenService
 from services.user_service import UserService
+from services.verification_service import VerificationService
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parent
@@ -80,8 +82,22 @@ class Container:
     metrics = Provider(lambda c: MetricsService(c.get(c.settings), c.get(c.jobs)))
     # Where uploads are kept; an S3-compatible store would be built here (docs/uploads.md).
     uploads = Provider(lambda c: LocalDiskStore(Path(c.get(c.settings).upload_path)))
+    account_tokens = Provider(
+        lambda c: AccountTokenService(
+            c.get(c.settings),
+            c.get(c.database),
+            c.get(c.jobs),
+            c.get(c.email),
+            c.get(c.rate_limits),
+        )
+    )
+    verification = Provider(
+        lambda c: VerificationService(c.get(c.settings), c.get(c.database), c.get(c.account_tokens))
+    )
     users = Provider(
-        lambda c: UserService(c.get(c.database), c.get(c.passwords), c.get(c.sessions))
+        lambda c: UserService(
+            c.get(c.database), c.get(c.passwords), c.get(c.sessions), c.get(c.account_tokens)
+        )
     )
     auth = Provider(
         lambda c: AuthService(
@@ -126,6 +142,7 @@ class Container:
             c.get(c.database),
             {
                 # entrypoint: the coroutine that does the job
+                VERIFY_EMAIL: c.get(c.verification).send_link,
                 ORDER_CONFIRMATION: c.get(c.orders).send_confirmation,  # example-shop:line
             },
         )

@@ -131,7 +131,10 @@ def seed(full: Server, backing: Backing) -> tuple[int, str]:
         f"{full.url}/users", json={"name": "Bench", "email": email, "password": password}
     )
     user.raise_for_status()
-    backing.execute("UPDATE users SET role = 'admin' WHERE id = $1", user.json()["id"])
+    backing.execute(
+        "UPDATE users SET role = 'admin', email_verified_at = now() WHERE id = $1",
+        user.json()["id"],
+    )
     login = httpx.post(f"{full.url}/auth/login", json={"email": email, "password": password})
     login.raise_for_status()
     backing.redis.set(backing.key_prefix + ":".join(PROFILE_KEY), orjson.dumps(user.json()))

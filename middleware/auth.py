@@ -7,6 +7,8 @@
   PostgreSQL behind it, so it holds on every worker and replica). 401 otherwise, with
   `WWW-Authenticate: Bearer`, in the problem-details shape.
 - admin: the same, and the token's role must be admin (403 otherwise).
+- UNVERIFIED_ACCOUNTS=limited: a token of an account whose address is not verified passes
+  only routes declared `unverified=True` (403 elsewhere).
 Endpoints get the caller through endpoints/dependencies.py current_user, never from headers.
 """
 
@@ -23,6 +25,9 @@ from web.problems import problem
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="api"'}
 INVALID = {"WWW-Authenticate": 'Bearer realm="api", error="invalid_token"'}
 RETRY = {"Retry-After": "5"}
+UNVERIFIED = (
+    "Verify your e-mail address first (the link in the e-mail we sent), then refresh the token."
+)
 
 
 class JWTAuthMiddleware:
@@ -30,6 +35,7 @@ class JWTAuthMiddleware:
         self.app = app
         self._tokens = container.get(container.tokens)
         self._sessions = container.get(container.sessions)
+        self._limit_unverified = container.get(container.settings).unverified_accounts == "limited"
 
     async def __call__(self, scope: Scope, protocol: Protocol) -> None:
         info = current_request.get()
@@ -57,6 +63,9 @@ class JWTAuthMiddleware:
             return
         if route.access == "admin" and principal.role != "admin":
             await problem(scope, 403, "This needs the admin role.")(scope, protocol)
+            return
+        if self._limit_unverified and not principal.email_verified and not route.unverified:
+            await problem(scope, 403, UNVERIFIED)(scope, protocol)
             return
         info.user_id = str(principal.user_id)
         reset = current_principal.set(principal)

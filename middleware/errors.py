@@ -27,9 +27,13 @@ from services.errors import (
     ConflictError,
     DependencyUnavailableError,
     InvalidFieldError,
+    LinkExpiredError,
+    LinkNotValidError,
+    LinkUsedError,
     NotFoundError,
     PermissionDeniedError,
     TooLargeError,
+    TooManyRequestsError,
     UnsupportedMediaTypeError,
     WrongPasswordError,
 )
@@ -45,6 +49,9 @@ DOMAIN_STATUS = (
     (PermissionDeniedError, 403),
     (TooLargeError, 413),
     (UnsupportedMediaTypeError, 415),
+    (LinkNotValidError, 400),
+    (LinkUsedError, 409),
+    (LinkExpiredError, 410),
 )
 BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="api", error="invalid_token"'}
 RETRY_AFTER_SECONDS = "5"
@@ -111,6 +118,8 @@ def problem_for(scope: Scope, exc: Exception) -> ProblemResponse:
         if isinstance(exc, error_type):
             headers = BEARER_CHALLENGE if status == 401 else None
             return problem(scope, status, str(exc), headers=headers)
+    if isinstance(exc, TooManyRequestsError):
+        return problem(scope, 429, str(exc), headers={"Retry-After": str(exc.retry_after)})
     if isinstance(exc, DependencyUnavailableError):
         return problem(scope, 503, str(exc), headers={"Retry-After": RETRY_AFTER_SECONDS})
     if isinstance(exc, WrongPasswordError):

@@ -14,5 +14,6 @@ class UserRow(BaseModel):
     role: Literal["user", "admin"]
     age: Optional[int]
     is_active: bool
+    email_verified_at: Optional[datetime]
     created_at: datetime
     updated_at: datetime

@@ -118,6 +118,7 @@ class UserOut(BaseModel):
     role: Role
     age: Optional[int]
     is_active: bool
+    email_verified_at: Optional[datetime]  # null until the address is verified
     created_at: datetime
     updated_at: datetime
 

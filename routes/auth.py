@@ -30,6 +30,7 @@ ROUTES = [
         "POST",
         "/auth/logout",
         auth.logout,
+        unverified=True,
         status=204,
         summary="End this session: its refresh tokens and this access token stop working",
         tags=("auth",),

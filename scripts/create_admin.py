@@ -49,7 +49,7 @@ async def create_or_promote(email: str, name: str) -> str:
                 for err in exc.errors(include_url=False, include_input=False)
             )
             raise SystemExit(f"Not created: {problems}") from None
-        user = await users.create(data, role="admin")
+        user = await users.create(data, role="admin", verified=True)
         return f"Created admin {user.email} (id {user.id})."
     finally:
         await container.close()

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from config import Settings
 from models.auth import TokenPair
 from services.database_service import DatabaseService
-from services.errors import AuthenticationError
+from services.errors import AuthenticationError, PermissionDeniedError
 from services.password_service import PasswordService
 from services.session_service import SessionService, token_digest
 from services.token_service import Principal, TokenService
@@ -26,10 +26,13 @@ from services.user_service import UserService
 
 BAD_CREDENTIALS = "The email or password is wrong."
 BAD_REFRESH = "The refresh token is not valid."
-LOCK_USER = "SELECT role, is_active, password_hash FROM users WHERE id = $1 FOR SHARE"
+NOT_VERIFIED = "Verify your e-mail address first: follow the link in the e-mail we sent."
+LOCK_USER = (
+    "SELECT role, is_active, password_hash, email_verified_at FROM users WHERE id = $1 FOR SHARE"
+)
 LOCK_REFRESH_ROW = (
     "SELECT t.id, t.session_id, t.expires_at, t.used_at, s.revoked_at, s.user_id, u.role, "
-    "u.is_active FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id "
+    "u.is_active, u.email_verified_at FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id "
     "JOIN users u ON u.id = s.user_id WHERE t.token_hash = $1 FOR UPDATE OF t, s FOR SHARE OF u"
 )
 
@@ -58,6 +61,7 @@ class AuthService:
             max_age=int(sessions.refresh_lifetime.total_seconds()),
             secure=settings.secure_cookies,
         )
+        self._unverified = settings.unverified_accounts
         self._db = database
         self._users = users
         self._passwords = passwords
@@ -81,12 +85,16 @@ class AuthService:
                 or current["password_hash"] != user.password_hash
             ):
                 raise AuthenticationError(BAD_CREDENTIALS)
+            verified = current["email_verified_at"] is not None
+            if not verified and self._unverified == "blocked":
+                # Only after the right password: nobody learns this of an account they can't use.
+                raise PermissionDeniedError(NOT_VERIFIED)
             if upgraded is not None:
                 await conn.execute(
                     "UPDATE users SET password_hash = $2 WHERE id = $1", user.id, upgraded
                 )
             session_id, refresh_token = await self._sessions.start(conn, user.id)
-        return self._pair(user.id, current["role"], session_id, refresh_token)
+        return self._pair(user.id, current["role"], session_id, refresh_token, verified)
 
     async def refresh(self, refresh_token: str) -> TokenPair:
         reused = None
@@ -105,7 +113,8 @@ class AuthService:
                     "UPDATE refresh_tokens SET used_at = now() WHERE id = $1", row["id"]
                 )
                 token = await self._sessions.issue_refresh_token(conn, session_id)
-                return self._pair(row["user_id"], row["role"], session_id, token)
+                verified = row["email_verified_at"] is not None
+                return self._pair(row["user_id"], row["role"], session_id, token, verified)
         # Outside the transaction, so the revocation is committed before Redis hears of it.
         await self._sessions.publish([reused])
         raise AuthenticationError(BAD_REFRESH)
@@ -115,9 +124,11 @@ class AuthService:
             await self._sessions.revoke(conn, [principal.session_id])
         await self._sessions.publish([principal.session_id])
 
-    def _pair(self, user_id: int, role: str, session_id: str, refresh_token: str) -> TokenPair:
+    def _pair(
+        self, user_id: int, role: str, session_id: str, refresh_token: str, verified: bool
+    ) -> TokenPair:
         return TokenPair(
-            access_token=self._tokens.issue(user_id, role, str(uuid.UUID(session_id))),
+            access_token=self._tokens.issue(user_id, role, str(uuid.UUID(session_id)), verified),
             refresh_token=refresh_token,
             expires_in=self._tokens.lifetime,
         )

@@ -56,3 +56,23 @@ class TooLargeError(DomainError):
 
 class UnsupportedMediaTypeError(DomainError):
     """A file of a type (or extension) that is not accepted (415)."""
+
+
+class LinkNotValidError(DomainError):
+    """An e-mailed link's token that was never issued (mistyped, altered): 400."""
+
+
+class LinkUsedError(DomainError):
+    """An e-mailed link's token that was used already (or replaced): 409."""
+
+
+class LinkExpiredError(DomainError):
+    """An e-mailed link's token past its lifetime: 410."""
+
+
+class TooManyRequestsError(DomainError):
+    """A limit a service counts itself (per account or address): 429 with Retry-After."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

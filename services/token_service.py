@@ -1,8 +1,9 @@
 """Access tokens: short-lived JWTs (PyJWT). Whether a token's session has ended is the
 session service's question (services/session_service.py).
 
-Claims: sub (user id), role, sid (the refresh-token family = the login session), iat, nbf, exp,
-iss, aud, and a unique jti. The accepted algorithm is pinned from settings, so "none" or a
+Claims: sub (user id), role, sid (the refresh-token family = the login session), ev (whether
+the account's e-mail address was verified when the token was issued), iat, nbf, exp, iss, aud,
+and a unique jti. The accepted algorithm is pinned from settings, so "none" or a
 different algorithm never verifies.
 """
 
@@ -27,6 +28,7 @@ class Principal:
     session_id: str
     jti: str
     expires_at: int
+    email_verified: bool = True
 
 
 class TokenService:
@@ -35,12 +37,13 @@ class TokenService:
         self._key = settings.effective_jwt_secret.get_secret_value()
         self.lifetime = settings.jwt_expire_minutes * 60
 
-    def issue(self, user_id: int, role: str, session_id: str) -> str:
+    def issue(self, user_id: int, role: str, session_id: str, email_verified: bool = True) -> str:
         now = int(time.time())
         claims = {
             "sub": str(user_id),
             "role": role,
             "sid": session_id,
+            "ev": email_verified,
             "iat": now,
             "nbf": now,
             "exp": now + self.lifetime,
@@ -67,6 +70,9 @@ class TokenService:
                 session_id=str(uuid.UUID(str(claims["sid"]))),
                 jti=str(claims["jti"]),
                 expires_at=int(claims["exp"]),
+                # Tokens from before verification existed carry no ev: their accounts were
+                # marked verified by the migration that added it.
+                email_verified=claims.get("ev") is not False,
             )
         except (jwt.InvalidTokenError, ValueError, TypeError) as exc:
             raise AuthenticationError("The access token is not valid.") from exc

@@ -10,6 +10,7 @@ import asyncpg
 
 from models.schemas import UserRow
 from models.user import Role, UserCreate, UserFilter
+from services.account_token_service import VERIFY_EMAIL, AccountTokenService
 from services.database_service import DatabaseService, contains
 from services.errors import (
     ConflictError,
@@ -22,10 +23,13 @@ from services.session_service import SessionService
 
 # The users table's columns, written once; every statement returns rows of this shape. The
 # statements are composed from these constants only (values are always $n parameters).
-COLUMNS = "id, email, name, password_hash, role, age, is_active, created_at, updated_at"
+COLUMNS = (
+    "id, email, name, password_hash, role, age, is_active, email_verified_at, created_at, "
+    "updated_at"
+)
 INSERT = (
-    "INSERT INTO users (email, name, password_hash, age, role) "
-    "VALUES ($1, $2, $3, $4, $5) RETURNING " + COLUMNS
+    "INSERT INTO users (email, name, password_hash, age, role, email_verified_at) "
+    "VALUES ($1, $2, $3, $4, $5, CASE WHEN $6 THEN now() END) RETURNING " + COLUMNS
 )
 BY_ID = "SELECT " + COLUMNS + " FROM users WHERE id = $1"  # noqa: S608
 BY_EMAIL = "SELECT " + COLUMNS + " FROM users WHERE lower(email) = lower($1)"  # noqa: S608
@@ -55,21 +59,33 @@ def _user(row: Optional[asyncpg.Record]) -> UserRow:
 
 class UserService:
     def __init__(
-        self, database: DatabaseService, passwords: PasswordService, sessions: SessionService
+        self,
+        database: DatabaseService,
+        passwords: PasswordService,
+        sessions: SessionService,
+        account_tokens: AccountTokenService,
     ) -> None:
         self._db = database
         self._passwords = passwords
         self._sessions = sessions
+        self._account_tokens = account_tokens
 
-    async def create(self, data: UserCreate, role: Role = "user") -> UserRow:
+    async def create(
+        self, data: UserCreate, role: Role = "user", verified: bool = False
+    ) -> UserRow:
+        """A new account; unless `verified` (an admin made by the operator), its verification
+        e-mail is queued in the same transaction."""
         password_hash = await self._passwords.hash_password(data.password)
-        async with self._db.connection() as conn:
+        email = data.email.lower()
+        async with self._db.transaction() as conn:
             try:
                 row = await conn.fetchrow(
-                    INSERT, data.email.lower(), data.name, password_hash, data.age, role
+                    INSERT, email, data.name, password_hash, data.age, role, verified
                 )
             except asyncpg.UniqueViolationError:  # the unique index on lower(email)
                 raise ConflictError("An account with this email already exists.") from None
+            if not verified:
+                await self._account_tokens.request(VERIFY_EMAIL, email, conn)
         return _user(row)
 
     async def get(self, user_id: int) -> UserRow:

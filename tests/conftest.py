@@ -30,6 +30,8 @@ from tests.accounts import Account, register, sign_in
 from tests.backends import PrivateRedis
 from tests.forkserver import Forkserver
 from tests.server import ROOT, Server, clean_environ, warm_forkserver
+from tests.smtp import SmtpServer
+from tests.worker import Worker
 
 EMBEDDED_DIR = ROOT / ".dev" / "test"
 DEFAULT_REDIS_DB = 15
@@ -185,6 +187,10 @@ def app_env(
         "RATE_LIMIT_PER_MINUTE": "100000",
         "RATE_LIMIT_LOGIN_PER_MINUTE": "100000",
         "RATE_LIMIT_SIGNUP_PER_MINUTE": "100000",
+        "RATE_LIMIT_ACCOUNT_MAIL_PER_MINUTE": "100000",
+        # Accounts the tests sign up use the whole API at once; tests/test_email_verification.py
+        # starts servers with the default (limited) and with blocked.
+        "UNVERIFIED_ACCOUNTS": "full",
         # Cheap hashing keeps the suite fast; production defaults are tested in test_passwords.
         "ARGON2_TIME_COST": "1",
         "ARGON2_MEMORY_COST": "8192",
@@ -291,6 +297,29 @@ def own_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
 
 
 @pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd) keeping what it receives; smtp.env() points servers at it."""
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def start_worker(app_env: dict[str, str], tmp_path: Path) -> Iterator[object]:
+    """start_worker(**settings): a durable-job worker (python -m scripts.worker), stopped after."""
+    started: list[Worker] = []
+
+    def start(**env: str) -> Worker:
+        worker = Worker({**clean_environ(), **app_env, **env}, tmp_path / f"w{len(started)}.log")
+        started.append(worker.start())
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+@pytest.fixture
 def client(server: Server) -> Iterator[httpx.Client]:
     with http.Client(base_url=server.url, timeout=10) as connection:
         yield connection
@@ -318,5 +347,8 @@ def user(server: Server) -> Account:
 @pytest.fixture
 def admin(server: Server, db: Database) -> Account:
     account = register(server.url, name="Admin")
-    db.execute("UPDATE users SET role = 'admin' WHERE id = $1", account.id)
+    # As `make create-admin` makes them: verified.
+    db.execute(
+        "UPDATE users SET role = 'admin', email_verified_at = now() WHERE id = $1", account.id
+    )
     return sign_in(server.url, account.id, account.email)  # a token that carries the role

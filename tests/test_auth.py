@@ -88,7 +88,7 @@ def test_access_token_claims(server: Server, user: Account) -> None:
     header = jwt.get_unverified_header(user.access_token)
     assert header["alg"] == "HS256"
     payload = claims(user.access_token)
-    assert set(payload) == {"sub", "role", "sid", "iat", "nbf", "exp", "iss", "aud", "jti"}
+    assert set(payload) == {"sub", "role", "sid", "ev", "iat", "nbf", "exp", "iss", "aud", "jti"}
     assert payload["sub"] == str(user.id) and payload["role"] == "user"
     assert payload["exp"] - payload["iat"] == 15 * 60 and payload["nbf"] == payload["iat"]
     assert payload["iss"] == PROJECT_SLUG and payload["aud"] == f"{PROJECT_SLUG}-api"

@@ -15,10 +15,16 @@ from urllib.parse import urlsplit
 import pytest
 
 from config import PROJECT_NAME
-from tests import http  # example-shop:line
-from tests.accounts import Account  # example-shop:line
+from tests import http
+from tests.accounts import (
+    PASSWORD,
+    Account,  # example-shop:line
+)
+from tests.conftest import Database, StartServer
 from tests.images import multipart, png  # example-shop:line
+from tests.mailbox import link_of, mail_to
 from tests.server import ROOT, Server
+from tests.smtp import SmtpServer
 from tests.test_pages import LINKS
 
 pytestmark = pytest.mark.slow
@@ -154,6 +160,32 @@ def test_the_shop_page(watched: Watched, server: Server, admin: Account) -> None
 
 
 # example-shop:end
+
+
+def account_page(browser: Any, srv: Server) -> Watched:
+    context = browser.new_context(base_url=srv.url, service_workers="block")
+    return Watched(context.new_page(), srv.url)
+
+
+def test_the_verification_link_opens_a_page_that_verifies(
+    browser: Any, start_server: StartServer, smtp: SmtpServer, db: Database
+) -> None:
+    srv = start_server(JOBS_IN_APP="true", fresh=True, PUBLIC_URL="http://app.test", **smtp.env())
+    email = "ada-browser@example.com"
+    body = {"name": "Ada", "email": email, "password": PASSWORD}
+    assert http.post(srv.url + "/users", json=body).status_code == 201
+    link, _ = link_of(mail_to(smtp, email)[0])
+    watched = account_page(browser, srv)
+    page = watched.page
+    assert page.goto(link.removeprefix("http://app.test")).status == 200
+    assert page.locator("h1").inner_text() == "Verify your e-mail address"
+    page.get_by_role("button", name="Verify my address").click()
+    page.wait_for_selector("#outcome")
+    assert "verified" in page.locator("#outcome").inner_text()
+    assert db.fetchval("SELECT email_verified_at IS NOT NULL FROM users")
+    watched.screenshot("verify-email")
+    watched.assert_clean()
+    page.context.close()
 
 
 DOCUMENTED = [

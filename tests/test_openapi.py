@@ -121,6 +121,8 @@ PUBLIC = {
     ("post", "/users"),
     ("post", "/auth/login"),
     ("post", "/auth/refresh"),
+    ("post", "/auth/verify-email"),
+    ("post", "/auth/verify-email/resend"),
     ("get", "/health"),
     ("get", "/health/live"),
     ("get", "/metrics"),

@@ -3,38 +3,20 @@ real SMTP (aiosmtpd) once, also when a worker dies mid-send; retried with backof
 good when the SMTP server is down; or run inside the app (JOBS_IN_APP)."""
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from tests import http
 from tests.accounts import Account
-from tests.conftest import Database, StartServer, clean_environ
+from tests.conftest import Database, StartServer
 from tests.server import Server, free_port
 from tests.smtp import SmtpServer
-from tests.worker import Worker
 
 
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def start_worker(app_env: dict[str, str], tmp_path: Path) -> Iterator[object]:
-    started: list[Worker] = []
-
-    def start(**env: str) -> Worker:
-        worker = Worker({**clean_environ(), **app_env, **env}, tmp_path / f"w{len(started)}.log")
-        started.append(worker.start())
-        return worker
-
-    yield start
-    for worker in started:
-        worker.stop()
+@pytest.fixture(autouse=True)
+def _only_order_mail(user: Account, admin: Account, db: Database) -> None:
+    """The accounts' verification e-mails (queued at signup) are not what these tests count."""
+    db.execute("DELETE FROM pgqueuer WHERE entrypoint = 'verify_email'")
 
 
 def place(server: Server, account: Account, db: Database, quantity: int = 2) -> int:

@@ -26,6 +26,7 @@ def test_signup_returns_the_user_and_its_location(client: httpx.Client, db: Data
         "role",
         "age",
         "is_active",
+        "email_verified_at",
         "created_at",
         "updated_at",
     }

@@ -4,8 +4,9 @@ endpoint reads (web/binding.py), so it says what the app does:
 - parameters and bodies with their real JSON schemas (pydantic's: formats, enums, bounds);
 - every status an operation can answer, each with its body: the success status and model,
   the route's own errors, and those the stack adds: 400/413/415/422 where input is read,
-  401 (and the bearer scheme) where a token is needed, 403 for admin routes, 429 where the
-  rate limiter counts, 503 where PostgreSQL or Redis are asked;
+  401 (and the bearer scheme) where a token is needed, 403 for admin routes and those an
+  account with an unverified address may not call, 429 where the rate limiter counts, 503
+  where PostgreSQL or Redis are asked;
 - one operation per method and path, each with a unique operationId.
 Velithon's own document keeps one operation per path, documents only 200 and names
 endpoints that do not exist (docs/velithon-quirks.md 15).
@@ -31,7 +32,8 @@ STACK_ERRORS = {
     "media_type": (415, "The body is not in a media type this operation reads"),
     "invalid": (422, "Invalid input (per-field `errors`)"),
     "token": (401, "Missing, invalid, expired or revoked access token"),
-    "role": (403, "The token's role may not do this"),
+    "role": (403, "The token's role may not do this, or its e-mail address is not verified"),
+    "unverified": (403, "The account's e-mail address is not verified (UNVERIFIED_ACCOUNTS)"),
     "limited": (429, "Too many requests (see Retry-After)"),
     "unavailable": (503, "PostgreSQL or Redis does not answer (see Retry-After)"),
 }
@@ -223,6 +225,8 @@ def _errors(binding: Binding) -> dict[int, tuple[str, type[BaseModel]]]:
         keys += ["token", "unavailable"]
     if route.access == "admin":
         keys.append("role")
+    elif not route.public and not route.unverified:
+        keys.append("unverified")
     if route.rate_limited:
         keys += ["limited", "unavailable"]
     errors: dict[int, tuple[str, type[BaseModel]]] = {

@@ -31,6 +31,9 @@ class Route:
     path: str  # a template: "/users/{user_id}"; "{name:path}" matches across slashes
     endpoint: Callable[..., Awaitable[Any]]
     access: Access = "authenticated"
+    # An account whose e-mail address is not verified yet may call it also under
+    # UNVERIFIED_ACCOUNTS=limited (its own account and sessions); other routes answer it 403.
+    unverified: bool = False
     rate_limit: str = RATE_LIMIT_DEFAULT
     # OpenAPI facts
     summary: str = ""
