@@ -5,6 +5,7 @@ import re
 import time
 from collections.abc import Callable
 from email.message import EmailMessage
+from typing import Any
 
 from tests.smtp import SmtpServer
 
@@ -44,3 +45,11 @@ def settle(check: Callable[[], bool], timeout: float = 15.0) -> None:
     while not check() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert check(), "timed out"
+
+
+def link_in(smtp: SmtpServer, db: Any, address: str, count: int = 1) -> tuple[str, str]:
+    """(link, token) of the `count`th e-mail to `address`, once its job has committed (the
+    SMTP server has the message a moment before the token is stored)."""
+    message = mail_to(smtp, address, count)[count - 1]
+    settle(lambda: db.fetchval("SELECT count(*) FROM pgqueuer") == 0)
+    return link_of(message)

@@ -22,7 +22,7 @@ from tests.accounts import (
 )
 from tests.conftest import Database, StartServer
 from tests.images import multipart, png  # example-shop:line
-from tests.mailbox import link_of, mail_to
+from tests.mailbox import link_in
 from tests.server import ROOT, Server
 from tests.smtp import SmtpServer
 from tests.test_pages import LINKS
@@ -174,7 +174,7 @@ def test_the_verification_link_opens_a_page_that_verifies(
     email = "ada-browser@example.com"
     body = {"name": "Ada", "email": email, "password": PASSWORD}
     assert http.post(srv.url + "/users", json=body).status_code == 201
-    link, _ = link_of(mail_to(smtp, email)[0])
+    link, _ = link_in(smtp, db, email)
     watched = account_page(browser, srv)
     page = watched.page
     assert page.goto(link.removeprefix("http://app.test")).status == 200

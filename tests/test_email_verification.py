@@ -14,7 +14,7 @@ from config import PROJECT_NAME
 from tests import http
 from tests.accounts import PASSWORD, Account, login
 from tests.conftest import Database, StartServer
-from tests.mailbox import link_of, mail_to, parts, settle
+from tests.mailbox import link_in, link_of, mail_to, parts, settle
 from tests.server import Server
 from tests.smtp import SmtpServer
 
@@ -61,7 +61,9 @@ def test_signup_mails_a_link_whose_token_verifies_the_address_once(
     assert link.startswith("https://app.example.org/account/verify-email?token=")
     text, _ = parts(message)
     assert "48 hours" in text
-    # Stored only as its hash; not in the job's payload either.
+    # Stored only as its hash (committed just after the SMTP server took the message); not in
+    # the job's payload either.
+    settle(lambda: db.fetchval("SELECT count(*) FROM account_tokens") == 1)
     stored = db.fetchval("SELECT token_hash FROM account_tokens")
     assert stored == hashlib.sha256(token.encode()).digest()
     dump = str(db.fetch("SELECT * FROM account_tokens")) + str(
@@ -84,14 +86,14 @@ def test_an_expired_link_is_refused_and_a_new_one_can_be_asked_for(
 ) -> None:
     srv = mailing_server(start_server, inbox)
     user = sign_up(srv)
-    _, token = link_of(mail_to(inbox, str(user["email"]))[0])
+    _, token = link_in(inbox, db, str(user["email"]))
     db.execute("UPDATE account_tokens SET expires_at = now() - interval '1 second'")
     expired = http.post(srv.url + "/auth/verify-email", json={"token": token})
     assert expired.status_code == 410, expired.text
     assert "expired" in expired.json()["detail"]
     resent = http.post(srv.url + "/auth/verify-email/resend", json={"email": user["email"]})
     assert resent.status_code == 202
-    _, fresh = link_of(mail_to(inbox, str(user["email"]), count=2)[1])
+    _, fresh = link_in(inbox, db, str(user["email"]), count=2)
     assert fresh != token
     assert http.post(srv.url + "/auth/verify-email", json={"token": fresh}).status_code == 204
 
@@ -138,7 +140,7 @@ def test_limited_unverified_accounts_reach_their_own_account_only(
     listed = http.get(srv.url + "/admin/users", headers=admin.headers).json()["items"]
     assert [u["email_verified_at"] for u in listed if u["id"] == user["id"]] == [None]
 
-    _, token = link_of(mail_to(inbox, str(user["email"]))[0])
+    _, token = link_in(inbox, db, str(user["email"]))
     assert http.post(srv.url + "/auth/verify-email", json={"token": token}).status_code == 204
     # The token in hand still says unverified; the next one (refresh) says verified.
     pair = http.post(srv.url + "/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
@@ -149,7 +151,7 @@ def test_limited_unverified_accounts_reach_their_own_account_only(
 
 
 def test_blocked_unverified_accounts_cannot_log_in_until_verified(
-    start_server: StartServer, inbox: SmtpServer
+    start_server: StartServer, inbox: SmtpServer, db: Database
 ) -> None:
     srv = mailing_server(start_server, inbox, UNVERIFIED_ACCOUNTS="blocked")
     user = sign_up(srv)
@@ -157,7 +159,7 @@ def test_blocked_unverified_accounts_cannot_log_in_until_verified(
     assert wrong.status_code == 401  # as for anyone: nothing learnt without the password
     refused = login(srv.url, str(user["email"]))
     assert refused.status_code == 403 and "Verify your e-mail address" in refused.json()["detail"]
-    _, token = link_of(mail_to(inbox, str(user["email"]))[0])
+    _, token = link_in(inbox, db, str(user["email"]))
     assert http.post(srv.url + "/auth/verify-email", json={"token": token}).status_code == 204
     assert login(srv.url, str(user["email"])).status_code == 200
 
@@ -167,7 +169,7 @@ def test_the_link_opens_a_page_whose_button_verifies(
 ) -> None:
     srv = mailing_server(start_server, inbox)
     user = sign_up(srv)
-    _, token = link_of(mail_to(inbox, str(user["email"]))[0])
+    _, token = link_in(inbox, db, str(user["email"]))
     page = http.get(srv.url + "/account/verify-email", params={"token": token})
     assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
     assert f'name="token" value="{token}"' in page.text and "<script" not in page.text
