@@ -105,12 +105,13 @@ class Settings(BaseSettings):
     refresh_token_days: int = Field(default=14, ge=1, le=365)
     refresh_cookie_name: str = "refresh_token"
     # Account e-mails (docs/auth.md): the address the links in them start with (where users
-    # reach this app), how long a verification link works, and what
+    # reach this app), how long a verification link and a password-reset link work, and what
     # an account may do before its address is verified: "limited" (log in, read and change its
     # own account and sessions; any other route answers 403), "full" (everything), "blocked"
     # (no login until verified).
     public_url: str = "http://localhost:8000"
     email_verification_hours: int = Field(default=48, ge=1, le=30 * 24)
+    password_reset_minutes: int = Field(default=30, ge=5, le=24 * 60)
     unverified_accounts: Literal["limited", "full", "blocked"] = "limited"
     # argon2id parameters; raising them rehashes each password at its next login.
     argon2_time_cost: int = Field(default=3, ge=1)

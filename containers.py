@@ -19,7 +19,7 @@ from swagger_ui_bundle import swagger_ui_path
 from velithon.di import Provide
 
 from config import Settings, get_settings
-from services.account_token_service import VERIFY_EMAIL, AccountTokenService
+from services.account_token_service import RESET_PASSWORD, VERIFY_EMAIL, AccountTokenService
 from services.analytics_service import AnalyticsService  # example-shop:line
 from services.auth_service import AuthService
 from services.cache_service import CacheService
@@ -33,6 +33,7 @@ from services.job_service import JobQueue
 from services.job_worker import JobWorker
 from services.metrics_service import MetricsService
 from services.order_service import ORDER_CONFIRMATION, OrderService  # example-shop:line
+from services.password_reset_service import PasswordResetService
 from services.password_service import PasswordService
 from services.product_service import ProductService  # example-shop:line
 from services.rate_limit_service import RateLimitService
@@ -94,6 +95,15 @@ class Container:
     verification = Provider(
         lambda c: VerificationService(c.get(c.settings), c.get(c.database), c.get(c.account_tokens))
     )
+    password_reset = Provider(
+        lambda c: PasswordResetService(
+            c.get(c.settings),
+            c.get(c.database),
+            c.get(c.account_tokens),
+            c.get(c.passwords),
+            c.get(c.sessions),
+        )
+    )
     users = Provider(
         lambda c: UserService(
             c.get(c.database), c.get(c.passwords), c.get(c.sessions), c.get(c.account_tokens)
@@ -143,6 +153,7 @@ class Container:
             {
                 # entrypoint: the coroutine that does the job
                 VERIFY_EMAIL: c.get(c.verification).send_link,
+                RESET_PASSWORD: c.get(c.password_reset).send_link,
                 ORDER_CONFIRMATION: c.get(c.orders).send_confirmation,  # example-shop:line
             },
         )

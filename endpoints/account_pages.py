@@ -9,7 +9,9 @@ from velithon.responses import HTMLResponse
 from config import Settings
 from containers import Provide, container
 from endpoints.pages import templates
+from models.user import strong_password
 from services.errors import LinkExpiredError, LinkNotValidError, LinkUsedError
+from services.password_reset_service import PasswordResetService
 from services.verification_service import VerificationService
 from web.inputs import read_form
 from web.problems import ProblemError
@@ -59,3 +61,44 @@ async def verify_email(
     except (LinkNotValidError, LinkUsedError, LinkExpiredError) as exc:
         return page("verify_email.html", settings, LINK_ERRORS[type(exc)], problem=str(exc))
     return page("verify_email.html", settings, done=True)
+
+
+async def reset_password_form(
+    request: Request, settings: Settings = Provide[container.settings]
+) -> HTMLResponse:
+    token = link_token(request.query_params.get("token"))
+    if not token:
+        return page("reset_password.html", settings, 400, problem=INCOMPLETE)
+    return page("reset_password.html", settings, token=token)
+
+
+async def reset_password(
+    request: Request,
+    settings: Settings = Provide[container.settings],
+    resets: PasswordResetService = Provide[container.password_reset],
+) -> HTMLResponse:
+    try:
+        form = await read_form(request, known=("token", "password", "password_again"))
+    except ProblemError as exc:
+        return page("reset_password.html", settings, exc.status, problem=exc.detail)
+    token = link_token(form.get("token"))
+    if not token:
+        return page("reset_password.html", settings, 400, problem=INCOMPLETE)
+    password = form.get("password", "")
+    problem = ""
+    if password != form.get("password_again"):
+        problem = "The two passwords differ."
+    elif len(password) > 128:
+        problem = "Password must be at most 128 characters"
+    else:
+        try:
+            strong_password(password)
+        except ValueError as exc:
+            problem = str(exc)
+    if problem:  # the form again, to try once more
+        return page("reset_password.html", settings, 422, problem=problem, token=token)
+    try:
+        await resets.reset(token, password)
+    except (LinkNotValidError, LinkUsedError, LinkExpiredError) as exc:
+        return page("reset_password.html", settings, LINK_ERRORS[type(exc)], problem=str(exc))
+    return page("reset_password.html", settings, done=True)

@@ -20,4 +20,22 @@ ROUTES = [
         in_schema=False,
         summary="Verify the address (the form of that page)",
     ),
+    Route(
+        "GET",
+        "/account/reset-password",
+        account_pages.reset_password_form,
+        access="public",
+        media_type="text/html",
+        in_schema=False,
+        summary="The page a password-reset e-mail links to: the new password's form",
+    ),
+    Route(
+        "POST",
+        "/account/reset-password",
+        account_pages.reset_password,
+        access="public",
+        media_type="text/html",
+        in_schema=False,
+        summary="Set the new password (the form of that page); ends every session",
+    ),
 ]

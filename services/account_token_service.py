@@ -34,6 +34,7 @@ from services.rate_limit_service import RateLimitService
 Purpose = Literal["verify_email", "reset_password"]
 # Each is also the entrypoint of its e-mail's durable job (containers.py: job_worker).
 VERIFY_EMAIL: Purpose = "verify_email"
+RESET_PASSWORD: Purpose = "reset_password"  # noqa: S105 (a job's name, no secret)
 # The account row a job needs, found by address (case-insensitively, as logins find it).
 ACCOUNT = (
     "SELECT id, email, name, password_hash, is_active, email_verified_at FROM users "

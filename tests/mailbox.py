@@ -29,11 +29,15 @@ def link_of(message: EmailMessage) -> tuple[str, str]:
     return found.group(0), found.group(1)
 
 
-def mail_to(smtp: SmtpServer, address: str, count: int = 1) -> list[EmailMessage]:
-    """The messages to `address` once `count` of them arrived."""
+def mail_to(
+    smtp: SmtpServer, address: str, count: int = 1, subject: str = ""
+) -> list[EmailMessage]:
+    """The messages to `address` (whose subject starts with `subject`) once `count` arrived."""
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
-        found = [m for m in smtp.messages if m["To"] == address]
+        found = [
+            m for m in smtp.messages if m["To"] == address and m["Subject"].startswith(subject)
+        ]
         if len(found) >= count:
             return found
         time.sleep(0.05)
@@ -47,9 +51,12 @@ def settle(check: Callable[[], bool], timeout: float = 15.0) -> None:
     assert check(), "timed out"
 
 
-def link_in(smtp: SmtpServer, db: Any, address: str, count: int = 1) -> tuple[str, str]:
-    """(link, token) of the `count`th e-mail to `address`, once its job has committed (the
-    SMTP server has the message a moment before the token is stored)."""
-    message = mail_to(smtp, address, count)[count - 1]
+def link_in(
+    smtp: SmtpServer, db: Any, address: str, count: int = 1, subject: str = ""
+) -> tuple[str, str]:
+    """(link, token) of the `count`th e-mail to `address` (whose subject starts with
+    `subject`), once its job has committed (the SMTP server has the message a moment before
+    the token is stored)."""
+    message = mail_to(smtp, address, count, subject)[count - 1]
     settle(lambda: db.fetchval("SELECT count(*) FROM pgqueuer") == 0)
     return link_of(message)

@@ -188,6 +188,32 @@ def test_the_verification_link_opens_a_page_that_verifies(
     page.context.close()
 
 
+def test_the_reset_link_opens_a_form_that_sets_the_new_password(
+    browser: Any, start_server: StartServer, smtp: SmtpServer, db: Database
+) -> None:
+    srv = start_server(JOBS_IN_APP="true", fresh=True, PUBLIC_URL="http://app.test", **smtp.env())
+    email = "grace-browser@example.com"
+    body = {"name": "Grace", "email": email, "password": PASSWORD}
+    assert http.post(srv.url + "/users", json=body).status_code == 201
+    assert http.post(srv.url + "/auth/password-reset", json={"email": email}).status_code == 202
+    link, _ = link_in(smtp, db, email, subject="Reset your password")
+    watched = account_page(browser, srv)
+    page = watched.page
+    assert page.goto(link.removeprefix("http://app.test")).status == 200
+    page.get_by_label("New password").fill("Brand-new-pass-7")
+    page.get_by_label("The same again").fill("Brand-new-pass-7")
+    watched.screenshot("reset-password")
+    page.get_by_role("button", name="Set the new password").click()
+    page.wait_for_selector("#outcome")
+    assert "Your password is changed" in page.locator("#outcome").inner_text()
+    login = http.post(
+        srv.url + "/auth/login", json={"email": email, "password": "Brand-new-pass-7"}
+    )
+    assert login.status_code == 200
+    watched.assert_clean()
+    page.context.close()
+
+
 DOCUMENTED = [
     "/health",
     "/users",

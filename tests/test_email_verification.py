@@ -36,7 +36,10 @@ def inbox(mailbox: SmtpServer) -> SmtpServer:
 def mailing_server(start_server: StartServer, inbox: SmtpServer, **env: str) -> Server:
     """A server with the default UNVERIFIED_ACCOUNTS (limited) that runs the e-mail jobs."""
     settings = {"UNVERIFIED_ACCOUNTS": "limited", "LOG_LEVEL": "DEBUG", **env}
+    # fresh: a server that runs jobs must not outlive its test (and its SMTP server): it would
+    # take the next tests' jobs from the shared database.
     return start_server(
+        fresh=True,
         JOBS_IN_APP="true", PUBLIC_URL="https://app.example.org", **inbox.env(), **settings
     )
 

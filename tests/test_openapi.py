@@ -123,6 +123,8 @@ PUBLIC = {
     ("post", "/auth/refresh"),
     ("post", "/auth/verify-email"),
     ("post", "/auth/verify-email/resend"),
+    ("post", "/auth/password-reset"),
+    ("post", "/auth/password-reset/confirm"),
     ("get", "/health"),
     ("get", "/health/live"),
     ("get", "/metrics"),
