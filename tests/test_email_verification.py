@@ -40,7 +40,10 @@ def mailing_server(start_server: StartServer, inbox: SmtpServer, **env: str) -> 
     # take the next tests' jobs from the shared database.
     return start_server(
         fresh=True,
-        JOBS_IN_APP="true", PUBLIC_URL="https://app.example.org", **inbox.env(), **settings
+        JOBS_IN_APP="true",
+        PUBLIC_URL="https://app.example.org",
+        **inbox.env(),
+        **settings,
     )
 
 
