@@ -13,7 +13,9 @@ from endpoints.dependencies import current_user
 from models.auth import LoginRequest, RefreshRequest, TokenPair
 from services.auth_service import AuthService, RefreshCookie
 from services.errors import AuthenticationError
+from services.session_service import Client
 from services.token_service import Principal
+from web.context import current_request
 from web.inputs import FORM_TYPE, invalid, read_form, read_json, validation_errors
 
 COOKIE_PATH = "/auth"
@@ -61,9 +63,19 @@ def token_response(pair: TokenPair, cookie: RefreshCookie) -> JSONResponse:
     return response
 
 
+def client_of(request: Request) -> Client:
+    """The caller's address (middleware/access_log.py worked it out, proxies considered) and
+    user agent, as a new session records them."""
+    info = current_request.get()
+    return Client(
+        ip=info.client_ip if info is not None else "",
+        user_agent=request.headers.get("user-agent"),
+    )
+
+
 async def login(request: Request, auth: AuthService = Provide[container.auth]) -> JSONResponse:
     credentials = await read_credentials(request)
-    pair = await auth.login(credentials.email, credentials.password)
+    pair = await auth.login(credentials.email, credentials.password, client_of(request))
     return token_response(pair, auth.cookie)
 
 

@@ -14,13 +14,14 @@ a refresh locks its token and its session, so it cannot slip past a concurrent l
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Optional
 
 from config import Settings
 from models.auth import TokenPair
 from services.database_service import DatabaseService
 from services.errors import AuthenticationError, PermissionDeniedError
 from services.password_service import PasswordService
-from services.session_service import SessionService, token_digest
+from services.session_service import Client, SessionService, token_digest
 from services.token_service import Principal, TokenService
 from services.user_service import UserService
 
@@ -68,7 +69,7 @@ class AuthService:
         self._tokens = tokens
         self._sessions = sessions
 
-    async def login(self, email: str, password: str) -> TokenPair:
+    async def login(self, email: str, password: str, client: Optional[Client] = None) -> TokenPair:
         user = await self._users.find_by_email(email)
         # Always verify, against a dummy hash if there is no such user: same time, same answer.
         valid = await self._passwords.verify(user.password_hash if user else None, password)
@@ -93,7 +94,7 @@ class AuthService:
                 await conn.execute(
                     "UPDATE users SET password_hash = $2 WHERE id = $1", user.id, upgraded
                 )
-            session_id, refresh_token = await self._sessions.start(conn, user.id)
+            session_id, refresh_token = await self._sessions.start(conn, user.id, client)
         return self._pair(user.id, current["role"], session_id, refresh_token, verified)
 
     async def refresh(self, refresh_token: str) -> TokenPair:

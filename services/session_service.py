@@ -20,6 +20,7 @@ import asyncio
 import hashlib
 import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Optional
 
@@ -30,7 +31,7 @@ from redis.exceptions import RedisError
 from config import Settings
 from services.batching import Batcher
 from services.database_service import DatabaseService
-from services.errors import AuthenticationError, DependencyUnavailableError
+from services.errors import AuthenticationError, DependencyUnavailableError, NotFoundError
 from services.redis_service import RedisService
 from services.token_service import Principal
 
@@ -38,6 +39,14 @@ log = structlog.get_logger(__name__)
 
 RECONCILE_INTERVAL = 30.0
 REBUILD_LOCK_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class Client:
+    """Who starts a session, as the request says: its address and user agent."""
+
+    ip: str
+    user_agent: Optional[str]
 
 
 def token_digest(token: str) -> bytes:
@@ -65,16 +74,28 @@ class SessionService:
 
     # --- PostgreSQL: sessions and their refresh tokens (call inside a transaction) ---
 
-    async def start(self, conn: asyncpg.Connection, user_id: int) -> tuple[str, str]:
-        """A new session for `user_id`: (session id, its first refresh token)."""
+    async def start(
+        self, conn: asyncpg.Connection, user_id: int, client: Optional[Client] = None
+    ) -> tuple[str, str]:
+        """A new session for `user_id`, started by `client`: (session id, its first refresh
+        token)."""
         session_id = uuid.uuid4()
         await conn.execute(
-            "INSERT INTO sessions (id, user_id) VALUES ($1, $2)", session_id, user_id
+            "INSERT INTO sessions (id, user_id, last_used_at, client_ip, user_agent) "
+            "VALUES ($1, $2, now(), $3, $4)",
+            session_id,
+            user_id,
+            client.ip[:64] if client else None,
+            client.user_agent[:512] if client and client.user_agent else None,
         )
         return str(session_id), await self.issue_refresh_token(conn, str(session_id))
 
     async def issue_refresh_token(self, conn: asyncpg.Connection, session_id: str) -> str:
+        """The session's next refresh token; the session counts as used now."""
         token = secrets.token_urlsafe(32)
+        await conn.execute(
+            "UPDATE sessions SET last_used_at = now() WHERE id = $1", uuid.UUID(session_id)
+        )
         await conn.execute(
             "INSERT INTO refresh_tokens (session_id, token_hash, expires_at) VALUES ($1, $2, $3)",
             uuid.UUID(session_id),
@@ -102,6 +123,39 @@ class SessionService:
             None if keep is None else uuid.UUID(keep),
         )
         return [str(r["id"]) for r in rows]
+
+    # --- What a user sees and ends of their sessions ---
+
+    async def live(self, user_id: int) -> list[asyncpg.Record]:
+        """The user's sessions that have not ended (refresh tokens still usable), newest first."""
+        return await self._db.fetch(
+            "SELECT s.id, s.created_at, s.last_used_at, s.client_ip, s.user_agent "
+            "FROM sessions s WHERE s.user_id = $1 AND s.revoked_at IS NULL "
+            "AND EXISTS (SELECT 1 FROM refresh_tokens t WHERE t.session_id = s.id "
+            "AND t.used_at IS NULL AND t.expires_at > now()) ORDER BY s.created_at DESC",
+            user_id,
+        )
+
+    async def end(self, user_id: int, session_id: uuid.UUID) -> None:
+        """End one of the user's sessions (404 if it is not a live one of theirs)."""
+        async with self._db.transaction() as conn:
+            ended = await conn.fetchval(
+                "UPDATE sessions SET revoked_at = now() WHERE id = $1 AND user_id = $2 "
+                "AND revoked_at IS NULL RETURNING id",
+                session_id,
+                user_id,
+            )
+        if ended is None:
+            raise NotFoundError("No such session of yours (or it has ended).")
+        await self.publish([str(session_id)])
+
+    async def end_all(self, user_id: int, keep: Optional[str] = None) -> None:
+        """End every session of the user but `keep` (404 if there is no such user)."""
+        async with self._db.transaction() as conn:
+            if not await conn.fetchval("SELECT true FROM users WHERE id = $1", user_id):
+                raise NotFoundError("No user with this id.")
+            ended = await self.revoke_for_user(conn, user_id, keep=keep)
+        await self.publish(ended)
 
     # --- Redis: the denylist ---
 
