@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Optional
 from urllib.parse import urlsplit
 
+from cryptography.fernet import Fernet
 from dotenv import dotenv_values
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -113,6 +114,13 @@ class Settings(BaseSettings):
     email_verification_hours: int = Field(default=48, ge=1, le=30 * 24)
     password_reset_minutes: int = Field(default=30, ge=5, le=24 * 60)
     unverified_accounts: Literal["limited", "full", "blocked"] = "limited"
+    # Two-factor sign-in (TOTP): the Fernet key its secrets are encrypted with at rest (unset:
+    # one derived from SECRET_KEY), wrong codes before an account's codes are refused for
+    # TOTP_LOCK_MINUTES, and how long the first step of a two-step login waits for the code.
+    totp_encryption_key: Optional[SecretStr] = None
+    totp_max_failures: int = Field(default=5, ge=1, le=100)
+    totp_lock_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    totp_challenge_seconds: int = Field(default=300, ge=30, le=3600)
     # argon2id parameters; raising them rehashes each password at its next login.
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_cost: int = Field(default=65536, ge=1024)  # KiB
@@ -240,6 +248,20 @@ class Settings(BaseSettings):
         if parts.query or parts.fragment:
             raise ValueError("must have no query or fragment")
         return value.strip().rstrip("/")
+
+    @field_validator("totp_encryption_key")
+    @classmethod
+    def fernet_key(cls, value: Optional[SecretStr]) -> Optional[SecretStr]:
+        if value is not None:
+            try:
+                Fernet(value.get_secret_value())
+            except ValueError:
+                raise ValueError(
+                    "must be a Fernet key: 32 url-safe base64-encoded bytes "
+                    "(python -c 'from cryptography.fernet import Fernet; "
+                    "print(Fernet.generate_key().decode())')"
+                ) from None
+        return value
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -43,6 +43,7 @@ from services.static_files import StaticFiles
 from services.stats_service import StatsService  # example-shop:line
 from services.storage import LocalDiskStore
 from services.token_service import TokenService
+from services.totp_service import TotpService
 from services.user_service import UserService
 from services.verification_service import VerificationService
 
@@ -95,6 +96,7 @@ class Container:
     verification = Provider(
         lambda c: VerificationService(c.get(c.settings), c.get(c.database), c.get(c.account_tokens))
     )
+    totp = Provider(lambda c: TotpService(c.get(c.settings), c.get(c.database), c.get(c.passwords)))
     password_reset = Provider(
         lambda c: PasswordResetService(
             c.get(c.settings),
@@ -117,6 +119,8 @@ class Container:
             c.get(c.passwords),
             c.get(c.tokens),
             c.get(c.sessions),
+            c.get(c.redis),
+            c.get(c.totp),
         )
     )
     # example-shop:begin

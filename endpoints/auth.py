@@ -10,7 +10,7 @@ from velithon.responses import JSONResponse, Response
 
 from containers import Provide, container
 from endpoints.dependencies import current_user
-from models.auth import LoginRequest, RefreshRequest, TokenPair
+from models.auth import LoginRequest, RefreshRequest, TokenPair, TotpChallenge, TotpLoginRequest
 from services.auth_service import AuthService, RefreshCookie
 from services.errors import AuthenticationError
 from services.session_service import Client
@@ -19,6 +19,7 @@ from web.context import current_request
 from web.inputs import FORM_TYPE, invalid, read_form, read_json, validation_errors
 
 COOKIE_PATH = "/auth"
+NO_STORE = {"Cache-Control": "no-store"}
 
 
 async def read_credentials(request: Request) -> LoginRequest:
@@ -50,7 +51,7 @@ async def read_refresh_token(request: Request, cookie: RefreshCookie) -> str:
 
 
 def token_response(pair: TokenPair, cookie: RefreshCookie) -> JSONResponse:
-    response = JSONResponse(pair.model_dump(), headers={"Cache-Control": "no-store"})
+    response = JSONResponse(pair.model_dump(), headers=NO_STORE)
     response.set_cookie(
         cookie.name,
         pair.refresh_token,
@@ -75,7 +76,16 @@ def client_of(request: Request) -> Client:
 
 async def login(request: Request, auth: AuthService = Provide[container.auth]) -> JSONResponse:
     credentials = await read_credentials(request)
-    pair = await auth.login(credentials.email, credentials.password, client_of(request))
+    answer = await auth.login(credentials.email, credentials.password, client_of(request))
+    if isinstance(answer, TotpChallenge):  # no token yet: the code comes first
+        return JSONResponse(answer.model_dump(), status_code=202, headers=NO_STORE)
+    return token_response(answer, auth.cookie)
+
+
+async def login_totp(
+    request: Request, body: TotpLoginRequest, auth: AuthService = Provide[container.auth]
+) -> JSONResponse:
+    pair = await auth.complete_totp(body.totp_token, body.code, client_of(request))
     return token_response(pair, auth.cookie)
 
 

@@ -3,6 +3,7 @@ from typing import Any, Literal, Optional
 from pydantic import BaseModel, Field
 
 from models.base import InputModel
+from models.totp import CODE_OR_RECOVERY
 
 
 class LoginRequest(InputModel):
@@ -19,6 +20,19 @@ class TokenPair(BaseModel):
     refresh_token: str
     token_type: Literal["bearer"] = "bearer"  # noqa: S105 (the OAuth2 token type, no secret)
     expires_in: int  # seconds until the access token expires
+
+
+class TotpChallenge(BaseModel):
+    """The password was right; the account signs in with a code too: send this token and the
+    code to POST /auth/login/totp. It is no access token and opens nothing else."""
+
+    totp_token: str
+    expires_in: int  # seconds left to send the code
+
+
+class TotpLoginRequest(InputModel):
+    totp_token: str = Field(min_length=20, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")
+    code: str = CODE_OR_RECOVERY
 
 
 # The bodies the auth endpoints read themselves, as the OpenAPI document shows them.

@@ -5,6 +5,7 @@ import sys
 from typing import Any
 
 import pytest
+from cryptography.fernet import Fernet
 from pydantic import SecretStr, ValidationError
 
 from config import Settings
@@ -206,3 +207,18 @@ def test_an_environment_variable_one_typo_away_is_warned_about(
 ) -> None:
     load(monkeypatch, tmp_path, URLS, WORKER="4", HOSTNAME="box", PATH_INFO="x")
     assert capsys.readouterr().err == "warning: WORKER is not a setting; did you mean WORKERS?\n"
+
+
+def test_account_settings_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ValidationError, match="totp_encryption_key"):
+        settings(monkeypatch, TOTP_ENCRYPTION_KEY="not-a-fernet-key")
+    key = Fernet.generate_key().decode()
+    assert settings(monkeypatch, TOTP_ENCRYPTION_KEY=key).totp_encryption_key is not None
+    for url in ("localhost:8000", "ftp://host", "https://host/?a=1"):
+        with pytest.raises(ValidationError, match="public_url"):
+            settings(monkeypatch, PUBLIC_URL=url)
+    assert settings(monkeypatch, PUBLIC_URL="https://app.example.org/").public_url == (
+        "https://app.example.org"
+    )
+    with pytest.raises(ValidationError, match="unverified_accounts"):
+        settings(monkeypatch, UNVERIFIED_ACCOUNTS="sometimes")

@@ -45,7 +45,11 @@ def test_formats_and_enums_are_real(spec: dict[str, Any]) -> None:
     ("method", "path", "statuses"),
     [
         ("post", "/users", {"201", "400", "409", "413", "415", "422", "429", "503"}),
-        ("post", "/auth/login", {"200", "400", "401", "413", "415", "422", "429", "503"}),
+        (
+            "post",
+            "/auth/login",
+            {"200", "202", "400", "401", "403", "413", "415", "422", "429", "503"},
+        ),
         ("get", "/users/me", {"200", "401", "429", "503"}),
         (
             "patch",
@@ -121,6 +125,7 @@ PUBLIC = {
     ("post", "/users"),
     ("post", "/auth/login"),
     ("post", "/auth/refresh"),
+    ("post", "/auth/login/totp"),
     ("post", "/auth/verify-email"),
     ("post", "/auth/verify-email/resend"),
     ("post", "/auth/password-reset"),

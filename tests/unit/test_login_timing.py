@@ -48,7 +48,7 @@ def counted() -> tuple[AuthService, CountingHasher, str]:
     hasher = passwords._hasher = CountingHasher()
     known_hash = hasher.hash("Analytical1")
     sessions = type("Sessions", (), {"refresh_lifetime": timedelta(days=1)})()
-    auth = AuthService(SETTINGS, None, OneUser(known_hash), passwords, None, sessions)  # type: ignore[arg-type]
+    auth = AuthService(SETTINGS, None, OneUser(known_hash), passwords, None, sessions, None, None)  # type: ignore[arg-type]
     return auth, hasher, known_hash
 
 
