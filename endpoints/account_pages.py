@@ -16,7 +16,7 @@ from services.verification_service import VerificationService
 from web.inputs import read_form
 from web.problems import ProblemError
 
-LINK_ERRORS = {LinkNotValidError: 400, LinkUsedError: 409, LinkExpiredError: 410}
+LINK_ERRORS = {LinkNotValidError: 404, LinkUsedError: 409, LinkExpiredError: 410}
 INCOMPLETE = "This link is incomplete: open the whole link from the e-mail."
 NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 

@@ -28,7 +28,6 @@ from services.errors import (
     DependencyUnavailableError,
     InvalidFieldError,
     LinkExpiredError,
-    LinkNotValidError,
     LinkUsedError,
     NotFoundError,
     PermissionDeniedError,
@@ -49,7 +48,6 @@ DOMAIN_STATUS = (
     (PermissionDeniedError, 403),
     (TooLargeError, 413),
     (UnsupportedMediaTypeError, 415),
-    (LinkNotValidError, 400),
     (LinkUsedError, 409),
     (LinkExpiredError, 410),
 )

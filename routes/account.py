@@ -12,7 +12,7 @@ ROUTES = [
         tags=("auth",),
         status=204,
         errors={
-            400: "The token was never issued (mistyped, altered)",
+            404: "No such link: the token was never issued (mistyped, altered)",
             409: "The token was used already",
             410: "The token has expired",
         },
@@ -50,7 +50,7 @@ ROUTES = [
         tags=("auth",),
         status=204,
         errors={
-            400: "The token was never issued (mistyped, altered)",
+            404: "No such link: the token was never issued (mistyped, altered)",
             409: "The token was used already, or the password changed since it was sent",
             410: "The token has expired",
         },

@@ -58,8 +58,8 @@ class UnsupportedMediaTypeError(DomainError):
     """A file of a type (or extension) that is not accepted (415)."""
 
 
-class LinkNotValidError(DomainError):
-    """An e-mailed link's token that was never issued (mistyped, altered): 400."""
+class LinkNotValidError(NotFoundError):
+    """An e-mailed link's token that was never issued (mistyped, altered): 404, no such link."""
 
 
 class LinkUsedError(DomainError):

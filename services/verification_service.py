@@ -11,7 +11,7 @@ from config import Settings
 from services.account_token_service import VERIFY_EMAIL, AccountTokenService, digest
 from services.database_service import DatabaseService
 from services.email_service import Mail, message_id
-from services.errors import LinkNotValidError
+from services.errors import LinkUsedError
 
 PAGE = "/account/verify-email"  # the page the e-mail links to (endpoints/account_pages.py)
 
@@ -55,7 +55,7 @@ class VerificationService:
                 "SELECT email FROM users WHERE id = $1 FOR UPDATE", used["user_id"]
             )
             if account is None or _address(account) != used["bound_to"]:
-                raise LinkNotValidError("This link is for an address the account no longer has.")
+                raise LinkUsedError("This link is for an address the account no longer has.")
             await conn.execute(
                 "UPDATE users SET email_verified_at = now() WHERE id = $1 "
                 "AND email_verified_at IS NULL",
