@@ -86,16 +86,20 @@ def shell_block(doc: Path, heading: str) -> str:
 def run_shell(script: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
     """`script` in bash -e, with this repository's copier and uv first on the PATH (what
     `make install` and the Makefile's uv give a user), in a clean environment."""
-    tools = [str(ROOT / ".venv" / "bin"), str(ROOT / ".tools" / "bin")]
-    path = os.pathsep.join([*tools, os.environ.get("PATH", "")])
     return subprocess.run(
         ["bash", "-euo", "pipefail", "-c", script],
         cwd=cwd,
         capture_output=True,
         text=True,
         timeout=900,
-        env={**clean_environment(), **GIT_IDENTITY, "PATH": path, **env},
+        env={**run_environment(), **env},
     )
+
+
+def run_environment() -> dict[str, str]:
+    tools = [str(ROOT / ".venv" / "bin"), str(ROOT / ".tools" / "bin")]
+    path = os.pathsep.join([*tools, os.environ.get("PATH", "")])
+    return {**clean_environment(), **GIT_IDENTITY, "PATH": path}
 
 
 def clean_environment() -> dict[str, str]:
