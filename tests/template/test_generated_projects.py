@@ -66,7 +66,7 @@ def test_the_readmes_way_to_start_a_service_works_as_written(open_tmp_path: Path
     server = subprocess.Popen(
         ["bash", "-c", run_line],
         cwd=clone,
-        env={**run_environment(), "PORT": str(port)},
+        env={**run_environment(clone), "PORT": str(port)},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
