@@ -159,9 +159,9 @@ def test_the_page_shows_every_layer_whole() -> None:
 @pytest.fixture
 def project() -> Iterator[Path]:
     """A copy without the shop, in a short path of its own: its embedded servers' sockets
-    live under it (a unix socket path has ~100 bytes), and pytest's numbered temporary
-    directories were removed under a running copy by other pytest runs on the machine
-    (they keep the newest three): its PostgreSQL went away mid-run."""
+    live under it (a unix socket path has ~100 bytes). Under pytest's tmp_path
+    (/tmp/pytest-of-<user>, which every pytest run on the machine tidies) the copy's
+    embedded PostgreSQL was gone before its session ended, in 2 runs of 2; cause not found."""
     with tempfile.TemporaryDirectory(prefix="walk-", ignore_cleanup_errors=True) as folder:
         yield copy(Path(folder) / "notes", {"include_examples": False})
 
