@@ -4,7 +4,6 @@ and that project's lint and the new resource's tests must pass. A change of the 
 breaks the walk fails here."""
 
 import ast
-import os
 import re
 import subprocess
 import tempfile
@@ -16,6 +15,7 @@ import pytest
 
 from tests.server import ROOT
 from tests.template.copies import copy
+from tests.template.history import run_environment
 
 PAGE = ROOT / "docs" / "adding-a-resource.md"
 FENCE = re.compile(r"^```(\w+)([^\n]*)\n(.*?)^```$", re.M | re.S)
@@ -136,8 +136,9 @@ def apply(page: str, project: Path) -> list[str]:
 
 def run(project: Path, *command: str) -> None:
     # The developer's TEST_* settings pass (an external PostgreSQL or Redis); nothing of the
-    # pytest that runs this one does.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    # pytest that runs this one does, and the copy's pytest keeps its temporary directories
+    # beside it (tests/template/history.py: run_environment).
+    env = run_environment(project)
     result = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
     assert result.returncode == 0, f"{' '.join(command)}:\n{result.stdout}{result.stderr}"
 
@@ -159,9 +160,9 @@ def test_the_page_shows_every_layer_whole() -> None:
 @pytest.fixture
 def project() -> Iterator[Path]:
     """A copy without the shop, in a short path of its own: its embedded servers' sockets
-    live under it (a unix socket path has ~100 bytes). Under pytest's tmp_path
-    (/tmp/pytest-of-<user>, which every pytest run on the machine tidies) the copy's
-    embedded PostgreSQL was gone before its session ended, in 2 runs of 2; cause not found."""
+    live under it (a unix socket path has ~100 bytes), and out of pytest's shared root, where
+    every pytest run keeps only the last three directories and deletes older ones (the copy's
+    embedded PostgreSQL was gone before its session ended, in 2 runs of 2)."""
     with tempfile.TemporaryDirectory(prefix="walk-", ignore_cleanup_errors=True) as folder:
         yield copy(Path(folder) / "notes", {"include_examples": False})
 
