@@ -82,7 +82,7 @@ class Container:
     email = Provider(lambda c: EmailService(c.get(c.settings)))
     jobs = Provider(lambda c: JobQueue(c.get(c.database)))
     metrics = Provider(lambda c: MetricsService(c.get(c.settings), c.get(c.jobs)))
-    # Where uploads are kept; an S3-compatible store would be built here (docs/uploads.md).
+    # Where uploads are kept; an S3-compatible store would be built here (services/storage.py).
     uploads = Provider(lambda c: LocalDiskStore(Path(c.get(c.settings).upload_path)))
     account_tokens = Provider(
         lambda c: AccountTokenService(

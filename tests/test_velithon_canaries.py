@@ -6,6 +6,7 @@ workaround it names. The tests proving our workarounds hold live beside each fea
 """
 
 import asyncio
+import re
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -255,3 +256,26 @@ def test_the_builtin_swagger_ui_page_needs_a_cdn_and_inline_script() -> None:
     page = get_swagger_ui_html(openapi_url="/openapi.json", title="x").body.decode()
     assert "https://cdn.jsdelivr.net/npm/swagger-ui-dist" in page
     assert "<script>" in page and "SwaggerUIBundle(" in page
+
+
+def test_the_private_names_the_template_uses_exist() -> None:
+    """web/velithon_private.py's names, as 0.6.10 has them. A failure: Velithon moved one;
+    find the public way it now offers (docs/velithon-quirks.md, "Private names")."""
+    import inspect
+
+    from velithon.convertors import CONVERTOR_TYPES
+    from velithon.datastructures import Protocol, Scope
+    from velithon.routing import Router
+
+    from web.velithon_private import compile_path
+
+    assert "_request_id" in Scope.__slots__ and "_protocol" in Protocol.__slots__
+    regex, path_format, convertors = compile_path("/things/{thing_id:int}", CONVERTOR_TYPES)
+    assert re.match(regex, "/things/42") and path_format == "/things/{thing_id}"
+    assert set(convertors) == {"thing_id"}
+    router = Router()
+    router.add_api_route("/things", test_the_private_names_the_template_uses_exist, methods=["GET"])
+    assert callable(router.routes[-1].handle) and callable(router.default)
+    dispatch = inspect.getsource(Router)
+    assert "await route.handle(scope, protocol)" in dispatch  # a replaced handle is what runs
+    assert "await self.default(scope, protocol)" in dispatch  # and so is a replaced default
