@@ -6,6 +6,7 @@ cannot drop a probe, a limit or a lock silently."""
 
 import math
 import re
+import secrets
 import shutil
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from config import Settings
 from web.route_table import RouteTable, declared_routes
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,6 +30,7 @@ OLDEST = "1.25"
 NEWEST = kubernetes_validate.latest_version()
 OVERLAYS = sorted(p.parent.name for p in DEPLOY.glob("overlays/*/kustomization.yaml"))
 TARGETS = ["base", *(f"overlays/{name}" for name in OVERLAYS)]
+SETTINGS = {name.upper() for name in Settings.model_fields}
 IMAGE_UID = int(re.findall(r"^USER (\d+)$", (ROOT / "Dockerfile").read_text(), re.M)[-1])
 
 Doc = dict[str, Any]
@@ -120,6 +123,37 @@ def test_every_object_validates_strictly(docs: list[Doc], version: str) -> None:
     for doc in docs:
         # A kind or apiVersion it has no schema for raises too (the CLI would only warn).
         kubernetes_validate.validate(doc, version, strict=True)
+
+
+def secret_keys() -> set[str]:
+    """Every key a secrets.env.example names, commented out or not."""
+    return {
+        match
+        for example in DEPLOY.rglob("secrets.env.example")
+        for match in re.findall(r"^#? ?([A-Z][A-Z0-9_]*)=", example.read_text(), re.M)
+    }
+
+
+def test_the_pods_get_a_valid_production_configuration(
+    docs: list[Doc], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a pod reads (its ConfigMap, a Secret with the example's keys) names settings only,
+    and is a configuration production starts with."""
+    assert not secret_keys() - SETTINGS, "a key in secrets.env.example is no setting"
+    for name in SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://app:password@postgres:5432/app")
+    monkeypatch.setenv("REDIS_URL", "redis://redis:6379/0")
+    monkeypatch.setenv("SECRET_KEY", secrets.token_urlsafe(48))
+    monkeypatch.setenv("JWT_SECRET", secrets.token_urlsafe(48))
+    for workload in workloads(docs):
+        for container in containers(workload):
+            env = settings(docs, container)
+            assert not set(env) - SETTINGS, f"no setting: {sorted(set(env) - SETTINGS)}"
+            with monkeypatch.context() as pod:
+                for name, value in env.items():
+                    pod.setenv(name, value)
+                assert Settings(_env_file=None).environment == "production"  # type: ignore[call-arg]
 
 
 def test_every_container_runs_locked_down(docs: list[Doc]) -> None:
