@@ -14,6 +14,6 @@ checks both):
 - errors: the domain errors the boundary maps to statuses
 
 Every other module is the domain: the use cases and rules of one resource or flow (users,
-auth, sessions, account e-mails, two-factor sign-in, and the example shop's products, orders, images, exports and stats). A new
-resource adds one here, and nothing to this list.
+auth, sessions, account e-mails, two-factor sign-in, and the example shop's products, orders,
+images, exports and stats). A new resource adds one here, and nothing to this list.
 """
