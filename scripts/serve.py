@@ -53,6 +53,9 @@ def raise_open_files_limit(wanted: int) -> None:
 def check_port(settings: Settings) -> None:
     family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # As granian binds: connections of the last run that sit in TIME_WAIT do not make the
+        # port "in use" (without it, a restart after Ctrl-C was refused for up to a minute).
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((settings.host, settings.port))
         except OSError as exc:
@@ -66,12 +69,14 @@ def check_port(settings: Settings) -> None:
 
 def main(target: str = "main:app") -> None:
     settings = get_settings()
-    try:
-        check_port(settings)
-        check_uploads(settings)
-        asyncio.run(check_backends(settings))
-    except StartupError as exc:
-        raise SystemExit(str(exc)) from None
+    problems = []  # every problem of this start at once, one line each
+    for check in (check_port, check_uploads, lambda s: asyncio.run(check_backends(s))):
+        try:
+            check(settings)
+        except StartupError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise SystemExit("\n".join(problems))
     reset_metrics_dir()
     raise_open_files_limit(settings.server_max_connections * settings.workers + 1024)
     Granian(
