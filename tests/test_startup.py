@@ -192,6 +192,31 @@ def test_unreachable_database_and_redis_are_both_named(tmp_path: Path) -> None:
     assert [line.split(":")[0] for line in lines] == ["DATABASE_URL", "REDIS_URL"], output
 
 
+def test_create_admin_without_a_terminal_names_admin_password(
+    database_url: str, redis_url: str
+) -> None:
+    """Scripts, CI and `docker compose exec -T` have no terminal to type the password on."""
+    result = subprocess.run(
+        ["make", "--no-print-directory", "create-admin", "EMAIL=ops@example.com"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        env={
+            **clean_environ(),
+            "ENV_FILE": "",
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+        },
+    )
+    ours = [line for line in result.stderr.splitlines() if line.startswith("create-admin:")]
+    assert result.returncode != 0 and "Traceback" not in result.stderr, result.stderr
+    assert ours == [
+        "create-admin: no terminal to ask for the password on; set ADMIN_PASSWORD "
+        "(ADMIN_PASSWORD=... make create-admin EMAIL=...)"
+    ], result.stderr
+
+
 def test_create_admin_without_email_says_how() -> None:
     result = subprocess.run(
         ["make", "--no-print-directory", "create-admin"],
