@@ -83,5 +83,8 @@ format: install
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
+# Everything the commands make: the environments, the embedded servers' data and dev e-mails
+# (.dev), caches, test leftovers and uploaded files.
 clean:
-	rm -rf .venv .tools .dev .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .venv .tools .dev .pytest_cache .mypy_cache .ruff_cache .hypothesis .schemathesis \
+	  test-artifacts uploads prometheus-multiproc
