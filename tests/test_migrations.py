@@ -2,7 +2,6 @@
 
 import asyncio
 import subprocess
-import sys
 
 import asyncpg
 import pytest
