@@ -36,3 +36,24 @@ def test_make_clean_removes_what_the_commands_leave(tmp_path: Path) -> None:
         env=clean_environ(),
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["main.py"]
+
+
+def test_make_test_all_names_a_missing_chromium_before_it_starts(tmp_path: Path) -> None:
+    """Not after the five minutes of the suite. (PYTEST_ARGS selects no test: without the
+    check, this would pass at once instead of running the suite inside the suite.)"""
+    result = subprocess.run(
+        ["make", "--no-print-directory", "test-all", "PYTEST_ARGS=-k no_test_is_named_so"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**clean_environ(), "CHROMIUM": str(tmp_path / "no-chromium")},
+    )
+    assert result.returncode != 0
+    ours, *makes = result.stderr.splitlines()
+    assert ours == (
+        f"make test-all: no Chromium at {tmp_path / 'no-chromium'} (tests/test_browser.py): "
+        "apt-get install chromium (Debian/Ubuntu), or set CHROMIUM=/path/to/chromium"
+    )
+    assert all(line.startswith("make: ***") for line in makes), result.stderr
+    assert "pytest" not in result.stdout
