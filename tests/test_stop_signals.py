@@ -1,6 +1,8 @@
 """Shutdown never hangs: two signals back to back (Ctrl-C twice, or a script's SIGINT followed
-by its own SIGINT) could wedge a granian worker, and the server then waited forever. The
-launcher gives workers SERVER_SHUTDOWN_TIMEOUT seconds, then kills them."""
+by its own SIGINT) wedged a granian worker (its second WorkerSignal.set() blocks holding the
+GIL; scripts/serve.py lets only the first through), and the server then waited forever. The
+launcher also gives workers SERVER_SHUTDOWN_TIMEOUT seconds, then kills them: no worker may
+need that."""
 
 import os
 import signal
@@ -35,4 +37,5 @@ def test_back_to_back_sigints_always_end_the_server(
             time.sleep(0.01)
         process.wait(BOUND + 10)
         took.append(time.monotonic() - started)
+        assert "refused to gracefully stop" not in srv.log, srv.log[-2000:]  # was wedged
     assert max(took) < BOUND, took
