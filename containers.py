@@ -78,7 +78,7 @@ class Container:
     email = Provider(lambda c: EmailService(c.get(c.settings)))
     jobs = Provider(lambda c: JobQueue(c.get(c.database)))
     metrics = Provider(lambda c: MetricsService(c.get(c.settings), c.get(c.jobs)))
-    # Where uploads are kept; an S3-compatible store would be built here (docs/uploads.md).
+    # Where uploads are kept; an S3-compatible store would be built here (services/storage.py).
     uploads = Provider(lambda c: LocalDiskStore(Path(c.get(c.settings).upload_path)))
     users = Provider(
         lambda c: UserService(c.get(c.database), c.get(c.passwords), c.get(c.sessions))

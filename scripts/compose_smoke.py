@@ -26,10 +26,10 @@ PROJECT = f"vsmoke{os.getpid()}"
 PORT = 18000 + os.getpid() % 1000
 IMAGE = f"{PROJECT_SLUG}:compose-smoke"
 GRACE_SECONDS = 20  # compose.yaml's stop_grace_period for the app
-SMOKE_GIF = (
+SMOKE_GIF = (  # example-shop:begin
     b"GIF89a\x01\x00\x01\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00!\xf9\x04\x01\x00\x00\x00\x00"
     b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
-)
+)  # example-shop:end
 
 
 class SmokeFailure(Exception):
@@ -102,6 +102,17 @@ def check_users() -> str:
     return str(login.json()["access_token"])
 
 
+def check_profile(token: str) -> None:
+    me = httpx.get(
+        f"http://127.0.0.1:{PORT}/users/me",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    expect(me.status_code == 200, f"/users/me: {me.status_code} {me.text}")
+    expect(me.json()["email"] == f"smoke{PORT}@example.com", f"/users/me: {me.text}")
+
+
+# example-shop:begin
 def check_order_is_mailed(token: str) -> None:
     """An order, and its confirmation through the worker service to the mail sink."""
     product = compose(
@@ -165,6 +176,30 @@ def check_upload(paths: dict[str, Any]) -> None:
     listing = compose("exec", "-T", "app", "ls", "/app/uploads", capture=True).split()
     expect(upload.json()["url"].rsplit("/", 1)[1] in listing, f"not on the volume: {listing}")
     print(f"   uploaded and served {upload.json()['url']} from the uploads volume")
+    # example-shop:end
+
+
+def check_no_template_files() -> None:
+    """.dockerignore keeps copier's files (copier.yml, template/, every *.jinja) out of /app."""
+    found = run(
+        "docker",
+        "run",
+        "--rm",
+        "--entrypoint",
+        "find",
+        IMAGE,
+        "/app",
+        "-name",
+        "*.jinja",
+        "-o",
+        "-name",
+        "copier.yml",
+        "-o",
+        "-path",
+        "/app/template",
+        capture=True,
+    ).split()
+    expect(found == [], f"template files in the image: {found[:5]}")
 
 
 def check_metrics(paths: dict[str, Any]) -> None:
@@ -252,6 +287,8 @@ def main() -> int:
                 run("docker", "image", "inspect", "--format", "{{.Size}}", IMAGE, capture=True)
             )
             print(f"   built in {time.monotonic() - started:.0f}s, image size {size / 1e6:.0f} MB")
+        with step("the image holds no copier twin (*.jinja) and no template machinery"):
+            check_no_template_files()
         with step(f"start the stack (project {PROJECT}, port {PORT}) and wait until healthy"):
             started = time.monotonic()
             compose("up", "-d", "--wait", "--wait-timeout", "180")
@@ -261,10 +298,14 @@ def main() -> int:
         paths = get("/openapi.json").json().get("paths", {})
         with step("sign up and log in"):
             token = check_users()
+        with step("the token works: GET /users/me"):
+            check_profile(token)
+        # example-shop:begin
         with step("an order's confirmation goes through the worker to the mail sink"):
             check_order_is_mailed(token)
         with step("an admin uploads an image, served from the uploads volume"):
             check_upload(paths)
+        # example-shop:end
         with step("GET /metrics"):
             check_metrics(paths)
         with step("the app is published on loopback only (APP_BIND)"):

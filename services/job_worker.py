@@ -7,7 +7,7 @@ inside each app worker with JOBS_IN_APP=true (main.py).
   (GET /admin/jobs, jobs{status="failed"} in /metrics) instead of being deleted.
 - A job whose worker dies (no heartbeat for JOB_HEARTBEAT_TIMEOUT) is taken over by another.
 So a handler runs at least once and may run again after a crash: handlers must be idempotent
-(the order confirmation marks the order in the same transaction, services/order_service.py).
+(the example shop's order confirmation marks its order sent in the same transaction).
 """
 
 import asyncio

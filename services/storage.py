@@ -4,7 +4,7 @@ A file is staged first (written under a temporary name while it arrives and is c
 committed under its final name in one atomic step, or discarded when anything goes wrong: no
 reader ever sees half a file, and a rejected, failed or interrupted upload leaves nothing
 behind. An S3-compatible store fits the same three steps (a multipart upload: create, upload
-parts, complete or abort); docs/uploads.md says how it plugs in.
+parts, complete or abort): a class with this one's methods, built in containers.py instead.
 """
 
 import os

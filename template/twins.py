@@ -25,6 +25,7 @@ it and replaces the name, instead of a second copy of it.
 
 import argparse
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -151,7 +152,11 @@ def main(argv: list[str]) -> int:
     check = parser.parse_args(argv).check
     wanted = wanted_twins()
     stale = sorted(
-        [p for p, text in wanted.items() if _read(p) != text]
+        [
+            p
+            for p, text in wanted.items()
+            if _read(p) != text or _mode(p) != _mode(p[: -len(SUFFIX)])
+        ]
         + [p for p in existing_twins() if p not in wanted]
     )
     if check:
@@ -161,11 +166,20 @@ def main(argv: list[str]) -> int:
     for path in stale:
         if path in wanted:
             (ROOT / path).write_text(wanted[path], encoding="utf-8")
+            # copier gives the rendered file its twin's mode: .ci/run stays executable
+            shutil.copymode(ROOT / path[: -len(SUFFIX)], ROOT / path)
             print(f"wrote {path}")
         else:
             (ROOT / path).unlink()
             print(f"deleted {path}")
     return 0
+
+
+def _mode(path: str) -> int | None:
+    try:
+        return (ROOT / path).stat().st_mode
+    except FileNotFoundError:
+        return None
 
 
 def _read(path: str) -> str | None:

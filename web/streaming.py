@@ -8,7 +8,7 @@ Two more things Velithon's leaves undone:
   down is still a 503, not a 200 cut short.
 - A client that goes away makes granian's transport raise ProtocolClosed (after some MB of
   buffer); the chunks' generator is then closed at once, which ends its query and gives its
-  connection back (services/export_service.py), and the request ends without an error.
+  connection back, and the request ends without an error.
 """
 
 from collections.abc import AsyncIterator

@@ -64,6 +64,8 @@ def test_the_default_answers_make_this_repository_byte_for_byte(default_copy: Pa
     assert copied_files(default_copy) == sorted([*sources, ANSWERS])
     differ = [n for n in sources if (default_copy / n).read_bytes() != (ROOT / n).read_bytes()]
     assert differ == []
+    executable = [n for n in sources if (ROOT / n).stat().st_mode & 0o111]
+    assert executable and all((default_copy / n).stat().st_mode & 0o111 for n in executable)
 
 
 def test_a_renamed_copy_carries_its_own_name_and_no_trace_of_the_old(renamed: Path) -> None:
