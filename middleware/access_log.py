@@ -13,6 +13,7 @@ from observability.access_log import access_log
 from web.client_address import ClientAddress, peer_address
 from web.context import RequestInfo, current_request
 from web.route_table import RouteTable
+from web.velithon_private import read_request_id, write_request_id
 
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
 
@@ -33,8 +34,10 @@ class AccessLogMiddleware:
         started = perf_counter()
         incoming = scope.headers.get("x-request-id")
         if incoming and REQUEST_ID.fullmatch(incoming):
-            scope._request_id = incoming
-        request_id = scope._request_id
+            write_request_id(scope, incoming)
+            request_id = incoming
+        else:
+            request_id = read_request_id(scope)
         protocol.update_headers([("x-request-id", request_id)])
         client_ip = self._client_address.resolve(
             peer_address(scope.client), scope.headers.get("x-forwarded-for")

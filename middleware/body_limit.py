@@ -14,6 +14,7 @@ from velithon.datastructures import Protocol, Scope
 from web.context import current_request
 from web.problems import problem
 from web.route import Route
+from web.velithon_private import wrap_receive
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -74,5 +75,5 @@ class BodyLimitMiddleware:
                 await problem(scope, 413, detail)(scope, protocol)
                 return
         else:
-            protocol._protocol = _CountingProtocol(protocol._protocol, limit)
+            wrap_receive(protocol, lambda inner: _CountingProtocol(inner, limit))
         await self.app(scope, protocol)

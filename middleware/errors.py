@@ -36,6 +36,7 @@ from services.errors import (
 from web.problems import ProblemError, ProblemResponse, problem
 from web.route import Route
 from web.route_table import RouteTable
+from web.velithon_private import read_request_id, replace_not_found, replace_route_handler
 
 Handler = Callable[[Request], Awaitable[Response]]
 DOMAIN_STATUS = (
@@ -60,8 +61,8 @@ def install_error_boundary(
         if "GET" in by_method:
             by_method.setdefault("HEAD", by_method["GET"])
         router.add_api_route(template, _unused, methods=sorted(by_method), include_in_schema=False)
-        router.routes[-1].handle = _guard(by_method)  # type: ignore[method-assign]
-    router.default = _not_found  # type: ignore[method-assign]
+        replace_route_handler(router, _guard(by_method))
+    replace_not_found(router, _not_found)
 
 
 async def _unused() -> None:  # pragma: no cover - the guard replaces Velithon's handling
@@ -128,4 +129,4 @@ def problem_for(scope: Scope, exc: Exception) -> ProblemResponse:
 
 
 def _request_fields(scope: Scope) -> dict[str, str]:
-    return {"request_id": scope._request_id, "method": scope.method, "path": scope.path[:512]}
+    return {"request_id": read_request_id(scope), "method": scope.method, "path": scope.path[:512]}

@@ -6,6 +6,7 @@ workaround it names. The tests proving our workarounds hold live beside each fea
 """
 
 import asyncio
+import re
 import signal
 import sys
 import time
@@ -287,3 +288,26 @@ def test_granian_workers_set_their_stop_signal_on_every_signal(
         handler, args = loop.handlers[signum]
         handler(*args)
     assert event.sets == 2
+
+
+def test_the_private_names_the_template_uses_exist() -> None:
+    """web/velithon_private.py's names, as 0.6.10 has them. A failure: Velithon moved one;
+    find the public way it now offers (docs/velithon-quirks.md, "Private names")."""
+    import inspect
+
+    from velithon.convertors import CONVERTOR_TYPES
+    from velithon.datastructures import Protocol, Scope
+    from velithon.routing import Router
+
+    from web.velithon_private import compile_path
+
+    assert "_request_id" in Scope.__slots__ and "_protocol" in Protocol.__slots__
+    regex, path_format, convertors = compile_path("/things/{thing_id:int}", CONVERTOR_TYPES)
+    assert re.match(regex, "/things/42") and path_format == "/things/{thing_id}"
+    assert set(convertors) == {"thing_id"}
+    router = Router()
+    router.add_api_route("/things", test_the_private_names_the_template_uses_exist, methods=["GET"])
+    assert callable(router.routes[-1].handle) and callable(router.default)
+    dispatch = inspect.getsource(Router)
+    assert "await route.handle(scope, protocol)" in dispatch  # a replaced handle is what runs
+    assert "await self.default(scope, protocol)" in dispatch  # and so is a replaced default

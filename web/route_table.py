@@ -15,10 +15,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Optional
 
-from velithon._velithon import compile_path
 from velithon.convertors import CONVERTOR_TYPES
 
 from web.route import Route
+from web.velithon_private import compile_path
 
 
 @dataclass(frozen=True, slots=True)

@@ -83,3 +83,32 @@ def test_the_image_gets_every_package_the_app_imports() -> None:
     copied = set(re.findall(r"^COPY (\w+)/ \1/$", dockerfile, re.M))
     packages = {p.parent.name for p in ROOT.glob("*/__init__.py")} - {"tests", "bench", "template"}
     assert packages - copied == set(), "add COPY lines to the Dockerfile"
+
+
+def _velithon_private_names() -> set[str]:
+    """The underscore attributes of Velithon's request objects (their __slots__)."""
+    from velithon import datastructures
+
+    names: set[str] = set()
+    for value in vars(datastructures).values():
+        if isinstance(value, type) and value.__module__.startswith("velithon"):
+            slots = getattr(value, "__slots__", ())
+            names.update(s for s in ((slots,) if isinstance(slots, str) else slots) if s[:1] == "_")
+    return names
+
+
+def test_velithons_private_names_are_used_in_one_module_only() -> None:
+    private = _velithon_private_names()
+    assert {"_request_id", "_protocol"} <= private
+    allowed = ROOT / "web" / "velithon_private.py"
+    bad = []
+    for path in sorted(ROOT.glob("*/*.py")) + sorted(ROOT.glob("*.py")):
+        if path == allowed or path.parts[len(ROOT.parts)] in ("tests", ".venv", ".tools", "bench"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("velithon._"):
+                bad.append(f"{path.relative_to(ROOT)}:{node.lineno} imports {node.module}")
+            if isinstance(node, ast.Attribute) and node.attr in private:
+                if not (isinstance(node.value, ast.Name) and node.value.id == "self"):
+                    bad.append(f"{path.relative_to(ROOT)}:{node.lineno} uses .{node.attr}")
+    assert bad == [], "Velithon's private names belong in web/velithon_private.py"
