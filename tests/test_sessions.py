@@ -103,5 +103,5 @@ def test_the_reconcile_logs_only_what_it_restored(
     assert len(idle) <= 1, idle  # the first start's, writing the marker; no reconcile's
     (lost,) = redis_client.keys(f"{key_prefix}revoked-session:*")
     redis_client.delete(lost)
-    srv.wait_for_log('"restored":1', timeout=5)
+    srv.wait_for_log('"restored":1', timeout=15)
     assert redis_client.exists(lost)
