@@ -1,18 +1,19 @@
 """Products: anyone reads the catalogue; the routes declare the writes access="admin"."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from velithon.params import Path, Query
 from velithon.responses import JSONResponse, Response
 
 from containers import Provide, container
 from models.product import ProductCreate, ProductFilter, ProductUpdate
+from services.cache_service import Cached
 from services.product_service import ProductService
 
 
-def cached_json(json: str) -> Response:
+def cached_json(answer: Cached[Any]) -> Response:
     """A cached read is the model's JSON already: sent as it is, not parsed again."""
-    return Response(json, media_type="application/json")
+    return Response(answer.json, media_type="application/json")
 
 
 async def list_products(

@@ -5,7 +5,6 @@ images: the CSP allows no inline script or style."""
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-import orjson
 from velithon.params import Query
 from velithon.responses import HTMLResponse
 
@@ -25,22 +24,22 @@ async def shop(
 ) -> HTMLResponse:
     """The catalogue as a page: GET /products' query (filters, sort, limit, cursor), with
     each product's first image and a link to the next page."""
-    page = orjson.loads(await products.page(query))
-    pictures = await images.first_images(item["id"] for item in page["items"])
+    page = (await products.page(query)).model()
+    pictures = await images.first_images(item.id for item in page.items)
     filters = query.model_dump(mode="json", exclude_unset=True, exclude={"cursor"})
     context: dict[str, Any] = {
         "app_name": settings.app_name,
         "products": [
             {
-                "name": item["name"],
-                "price": item["price"],
-                "stock": f"{item['stock']} in stock" if item["stock"] else "sold out",
-                "image": pictures.get(item["id"]),
+                "name": item.name,
+                "price": f"{item.price:.2f}",
+                "stock": f"{item.stock} in stock" if item.stock else "sold out",
+                "image": pictures.get(item.id),
             }
-            for item in page["items"]
+            for item in page.items
         ],
         "first": _link(filters) if query.cursor is not None else None,
-        "next": _link({**filters, "cursor": page["next_cursor"]}) if page["next_cursor"] else None,
+        "next": _link({**filters, "cursor": page.next_cursor}) if page.next_cursor else None,
     }
     return templates.render_response("shop.html", context)
 

@@ -3,7 +3,7 @@
 
     class ProductService:
         @cache_result("products")
-        async def detail(self, product_id: int) -> ProductOut: ...   # callers get its JSON
+        async def detail(self, product_id: int) -> ProductOut: ...  # callers get Cached[ProductOut]
 
     await self._cache.invalidate("products")   # after every write that changes an answer
 
@@ -27,9 +27,11 @@
   which bypasses the cache until it succeeds; other workers may serve the old entry until it
   expires (CACHE_TTL_SECONDS bounds that).
 
-Values are the model's own JSON (`model_dump_json()`), so a hit is handed to the client as it
-is, with no parsing. Hits and misses go to Redis in one MGET shared by the concurrent reads of
-a worker (services/batching.py).
+Values are the model's own JSON (`model_dump_json()`). A cached method answers Cached[Model]:
+`.json` is that JSON, which an endpoint sends as it is (a hit is never parsed), and `.model()`
+the model, parsed from it for a caller that needs the values (a page that renders them).
+Hits and misses go to Redis in one MGET shared by the concurrent reads of a worker
+(services/batching.py).
 """
 
 import asyncio
@@ -40,7 +42,16 @@ import os
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from decimal import Decimal
-from typing import Any, Concatenate, Optional, ParamSpec, Protocol, TypeVar, get_type_hints
+from typing import (
+    Any,
+    Concatenate,
+    Generic,
+    Optional,
+    ParamSpec,
+    Protocol,
+    TypeVar,
+    get_type_hints,
+)
 
 import orjson
 import structlog
@@ -68,6 +79,20 @@ Json = str  # a model's JSON, as stored and as sent
 Compute = Callable[[], Awaitable[Json]]
 P = ParamSpec("P")
 Owner = TypeVar("Owner", bound="HasCache")
+M = TypeVar("M", bound=BaseModel)
+
+
+class Cached(Generic[M]):
+    """A cached method's answer: the model's JSON as it is stored, and the model on demand."""
+
+    __slots__ = ("_type", "json")
+
+    def __init__(self, json: Json, model_type: type[M]) -> None:
+        self.json = json
+        self._type = model_type
+
+    def model(self) -> M:
+        return self._type.model_validate_json(self.json)
 
 
 class HasCache(Protocol):
@@ -78,36 +103,45 @@ class HasCache(Protocol):
 def cache_result(
     name: str, version: int = 1
 ) -> Callable[
-    [Callable[Concatenate[Owner, P], Awaitable[BaseModel]]],
-    Callable[Concatenate[Owner, P], Coroutine[Any, Any, Json]],
+    [Callable[Concatenate[Owner, P], Awaitable[M]]],
+    Callable[Concatenate[Owner, P], Coroutine[Any, Any, Cached[M]]],
 ]:
-    """Cache a service method that returns a pydantic model; the cached method returns the
-    model's JSON. `name` groups entries that one invalidation ends (a resource); raise
+    """Cache a service method that returns a pydantic model; the cached method answers
+    Cached[that model]. `name` groups entries that one invalidation ends (a resource); raise
     `version` when the method's meaning changes without its model changing."""
 
     def decorate(
-        method: Callable[Concatenate[Owner, P], Awaitable[BaseModel]],
-    ) -> Callable[Concatenate[Owner, P], Coroutine[Any, Any, Json]]:
+        method: Callable[Concatenate[Owner, P], Awaitable[M]],
+    ) -> Callable[Concatenate[Owner, P], Coroutine[Any, Any, Cached[M]]]:
         signature = inspect.signature(method)
-        identity: list[str] = []  # computed at the first call: the model's schema is ready then
+        # Computed at the first call, when the model's schema is ready: (identity, model type).
+        identity: list[tuple[str, type[M]]] = []
 
         @functools.wraps(method)
-        async def cached(self: Owner, *args: P.args, **kwargs: P.kwargs) -> Json:
+        async def cached(self: Owner, *args: P.args, **kwargs: P.kwargs) -> Cached[M]:
             if not identity:
-                identity.append(function_identity(method, version))
+                identity.append((function_identity(method, version), returned_model(method)))
+            method_identity, model_type = identity[0]
             bound = signature.bind(self, *args, **kwargs)
             bound.apply_defaults()
             arguments = list(bound.arguments.items())[1:]  # without self
-            key = entry_digest(identity[0], dict(arguments))
+            key = entry_digest(method_identity, dict(arguments))
 
             async def compute() -> Json:
                 return (await method(self, *args, **kwargs)).model_dump_json()
 
-            return await self.cache.read_through(name, key, compute)
+            return Cached(await self.cache.read_through(name, key, compute), model_type)
 
         return cached
 
     return decorate
+
+
+def returned_model(method: Callable[..., Any]) -> Any:
+    returned = get_type_hints(method).get("return")
+    if not (isinstance(returned, type) and issubclass(returned, BaseModel)):
+        raise TypeError(f"@cache_result: {method.__qualname__} must be declared to return a model")
+    return returned
 
 
 def function_identity(method: Callable[..., Any], version: int) -> str:

@@ -64,9 +64,11 @@ async def workers(redis_url: str, key_prefix: str) -> AsyncIterator[list[CacheSe
 
 async def test_a_hit_is_the_stored_json_and_computes_nothing(workers: list[CacheService]) -> None:
     one, two = Catalogue(workers[0]), Catalogue(workers[1])
-    assert await one.item(1) == '{"id":1,"name":"lamp"}'
-    assert await two.item(1) == '{"id":1,"name":"lamp"}'  # the other worker: a hit
-    assert await two.item(item_id=1) == '{"id":1,"name":"lamp"}'  # same key, however passed
+    answer = await one.item(1)
+    assert answer.json == '{"id":1,"name":"lamp"}'
+    assert answer.model() == Item(id=1, name="lamp")  # the declared model, from the entry
+    assert (await two.item(1)).json == '{"id":1,"name":"lamp"}'  # the other worker: a hit
+    assert (await two.item(item_id=1)).json == '{"id":1,"name":"lamp"}'  # same key, however passed
     assert (one.computed, two.computed) == (1, 0)
 
 
@@ -75,8 +77,8 @@ async def test_an_invalidation_is_seen_by_every_worker(workers: list[CacheServic
     await one.item(1)
     one.names[1] = two.names[1] = "desk lamp"
     await workers[0].invalidate("items")
-    assert await two.item(1) == '{"id":1,"name":"desk lamp"}'
-    assert await one.item(1) == '{"id":1,"name":"desk lamp"}'
+    assert (await two.item(1)).json == '{"id":1,"name":"desk lamp"}'
+    assert (await one.item(1)).json == '{"id":1,"name":"desk lamp"}'
 
 
 async def test_an_entry_computed_before_a_write_is_never_read_after_it(
@@ -89,10 +91,10 @@ async def test_an_entry_computed_before_a_write_is_never_read_after_it(
     await asyncio.sleep(0.1)  # the read has seen "lamp"
     slow.names[1] = "desk lamp"
     await workers[1].invalidate("items")  # the write, from another worker
-    assert await reading == '{"id":1,"name":"lamp"}'  # that request saw the old data
+    assert (await reading).json == '{"id":1,"name":"lamp"}'  # that request saw the old data
     fresh = Catalogue(workers[1])
     fresh.names[1] = "desk lamp"
-    assert await fresh.item(1) == '{"id":1,"name":"desk lamp"}'
+    assert (await fresh.item(1)).json == '{"id":1,"name":"desk lamp"}'
 
 
 async def test_a_burst_of_misses_on_two_workers_computes_once(
@@ -102,7 +104,7 @@ async def test_a_burst_of_misses_on_two_workers_computes_once(
     results = await asyncio.gather(
         *(one.item(1) for _ in range(25)), *(two.item(1) for _ in range(25))
     )
-    assert set(results) == {'{"id":1,"name":"lamp"}'}
+    assert {result.json for result in results} == {'{"id":1,"name":"lamp"}'}
     assert one.computed + two.computed == 1
 
 
@@ -118,9 +120,9 @@ async def test_a_lock_holder_that_outlasts_the_lock_timeout_is_not_waited_for(
         first = asyncio.create_task(one.item(1))
         await asyncio.sleep(0.05)
         started = asyncio.get_running_loop().time()
-        assert await two.item(1) == '{"id":1,"name":"lamp"}'
+        assert (await two.item(1)).json == '{"id":1,"name":"lamp"}'
         assert asyncio.get_running_loop().time() - started < 0.9  # did not wait for `one`
-        assert (await first, one.computed, two.computed) == ('{"id":1,"name":"lamp"}', 1, 1)
+        assert ((await first).json, one.computed, two.computed) == ('{"id":1,"name":"lamp"}', 1, 1)
     finally:
         await redis.close()
 
@@ -132,7 +134,7 @@ async def test_a_failing_computation_fails_every_waiter_and_stores_nothing(
     results = await asyncio.gather(*(one.item(2) for _ in range(5)), return_exceptions=True)
     assert all(isinstance(r, KeyError) for r in results) and one.computed == 1
     one.names[2] = "bulb"
-    assert await one.item(2) == '{"id":2,"name":"bulb"}'  # nothing was cached
+    assert (await one.item(2)).json == '{"id":2,"name":"bulb"}'  # nothing was cached
 
 
 async def test_without_redis_reads_are_computed_and_invalidations_retried(
@@ -142,11 +144,11 @@ async def test_without_redis_reads_are_computed_and_invalidations_retried(
     await down.connect()
     cache = CacheService(settings("redis://127.0.0.1:1/0", key_prefix), down)
     catalogue = Catalogue(cache)
-    assert await catalogue.item(1) == '{"id":1,"name":"lamp"}'
+    assert (await catalogue.item(1)).json == '{"id":1,"name":"lamp"}'
     await cache.invalidate("items")  # does not raise
     assert "items" in cache._pending_invalidations
     catalogue.names[1] = "desk lamp"
-    assert await catalogue.item(1) == '{"id":1,"name":"desk lamp"}'
+    assert (await catalogue.item(1)).json == '{"id":1,"name":"desk lamp"}'
     await down.close()
 
 
@@ -157,9 +159,9 @@ async def test_a_pending_invalidation_keeps_this_worker_off_old_entries(
     await one.item(1)
     one.names[1] = "desk lamp"
     workers[0]._pending_invalidations.add("items")  # as after a write Redis did not take
-    assert await one.item(1) == '{"id":1,"name":"desk lamp"}'  # retried, then read
+    assert (await one.item(1)).json == '{"id":1,"name":"desk lamp"}'  # retried, then read
     assert "items" not in workers[0]._pending_invalidations
-    assert await Catalogue(workers[1]).item(1) == '{"id":1,"name":"desk lamp"}'
+    assert (await Catalogue(workers[1]).item(1)).json == '{"id":1,"name":"desk lamp"}'
 
 
 async def test_entries_live_under_the_prefix_with_the_ttl(
@@ -219,3 +221,15 @@ def test_a_change_of_the_cached_shape_changes_the_keys() -> None:
     # one amount, one key; but any other argument is another entry
     assert entry_digest("f", {"p": Decimal("5.0")}) == entry_digest("f", {"p": Decimal("5")})
     assert entry_digest("f", {"p": Decimal("5")}) != entry_digest("f", {"p": Decimal("5.01")})
+
+
+def test_only_a_method_declared_to_return_a_model_can_be_cached() -> None:
+    class Wrong:
+        cache: CacheService
+
+        @cache_result("wrong")  # type: ignore[type-var]
+        async def names(self) -> list[str]:
+            return []
+
+    with pytest.raises(TypeError, match="must be declared to return a model"):
+        asyncio.run(Wrong().names())

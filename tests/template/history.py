@@ -92,14 +92,24 @@ def run_shell(script: str, cwd: Path, **env: str) -> subprocess.CompletedProcess
         capture_output=True,
         text=True,
         timeout=900,
-        env={**run_environment(), **env},
+        env={**run_environment(cwd), **env},
     )
 
 
-def run_environment() -> dict[str, str]:
+def run_environment(cwd: Path) -> dict[str, str]:
+    """A user's shell, plus: a pytest run in it keeps its temporary directories beside `cwd`.
+    Under pytest's shared root they count among its last three, and the oldest is deleted:
+    this suite's own, or its copy's, in the middle of their run."""
     tools = [str(ROOT / ".venv" / "bin"), str(ROOT / ".tools" / "bin")]
     path = os.pathsep.join([*tools, os.environ.get("PATH", "")])
-    return {**clean_environment(), **GIT_IDENTITY, "PATH": path}
+    temproot = cwd.parent / "pytest-temproot"
+    temproot.mkdir(exist_ok=True)
+    return {
+        **clean_environment(),
+        **GIT_IDENTITY,
+        "PATH": path,
+        "PYTEST_DEBUG_TEMPROOT": str(temproot),
+    }
 
 
 def clean_environment() -> dict[str, str]:

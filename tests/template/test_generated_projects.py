@@ -28,9 +28,9 @@ pytestmark = pytest.mark.slow
 
 @pytest.mark.parametrize("include_examples", [True, False], ids=["with-shop", "without-shop"])
 def test_a_new_project_installs_lints_and_passes_its_own_suite(
-    tmp_path: Path, include_examples: bool
+    open_tmp_path: Path, include_examples: bool
 ) -> None:
-    project = copy(tmp_path / "acme-billing", {**ACME, "include_examples": include_examples})
+    project = copy(open_tmp_path / "acme-billing", {**ACME, "include_examples": include_examples})
     new_repository(project)
     commit_all(project, "Acme Billing, from the template")
     for command in ("make install", "make lint", "make test"):
@@ -44,7 +44,7 @@ def test_a_new_project_installs_lints_and_passes_its_own_suite(
     assert not list(project.rglob("*.jinja"))
 
 
-def test_the_readmes_way_to_start_a_service_works_as_written(tmp_path: Path) -> None:
+def test_the_readmes_way_to_start_a_service_works_as_written(open_tmp_path: Path) -> None:
     """README's "Two ways in" block, run in a clone of this repository: the copier line gets
     the answers a user would type (copier needs a terminal for questions), the rest is as
     written; `make run` is then asked for /health and stopped with Ctrl-C's SIGINT."""
@@ -53,6 +53,7 @@ def test_the_readmes_way_to_start_a_service_works_as_written(tmp_path: Path) -> 
     copy_line, run_line = lines
     assert copy_line == "make install && .venv/bin/copier copy . ../my-service"
     assert run_line == "cd ../my-service && make env && make run"
+    tmp_path = open_tmp_path
     clone = tmp_path / "template"
     git(tmp_path, "clone", "-q", str(ROOT), str(clone))
     answers = " --defaults --data project_name='Acme Billing' --vcs-ref=HEAD"
@@ -65,7 +66,7 @@ def test_the_readmes_way_to_start_a_service_works_as_written(tmp_path: Path) -> 
     server = subprocess.Popen(
         ["bash", "-c", run_line],
         cwd=clone,
-        env={**run_environment(), "PORT": str(port)},
+        env={**run_environment(clone), "PORT": str(port)},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

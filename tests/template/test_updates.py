@@ -1,6 +1,7 @@
 """`copier update` on a project made from a released template: the template's later changes
 arrive, the project's own stay (tests/template/history.py gives the template a history)."""
 
+import uuid
 import warnings
 from pathlib import Path
 
@@ -113,11 +114,11 @@ def test_when_both_change_dependencies_the_documented_recipe_mends_uv_lock(
 
 
 def test_a_project_with_the_shop_drops_it_with_the_documented_command(
-    tmp_path: Path, backing_urls: tuple[str, str]
+    open_tmp_path: Path, backing_urls: tuple[str, str]
 ) -> None:
-    _, project = released_copy(tmp_path)
+    _, project = released_copy(open_tmp_path)
     admin_url = backing_urls[0]
-    name = f"drop_shop_{tmp_path.name[-8:].replace('-', '_')}"
+    name = f"drop_shop_{uuid.uuid4().hex[:12]}"
     admin = Database(admin_url)
     admin.execute(f'CREATE DATABASE "{name}"')
     url = with_path(admin_url, f"/{name}")

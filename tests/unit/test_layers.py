@@ -112,3 +112,16 @@ def test_velithons_private_names_are_used_in_one_module_only() -> None:
                 if not (isinstance(node.value, ast.Name) and node.value.id == "self"):
                     bad.append(f"{path.relative_to(ROOT)}:{node.lineno} uses .{node.attr}")
     assert bad == [], "Velithon's private names belong in web/velithon_private.py"
+
+
+def test_every_service_module_is_domain_or_infrastructure() -> None:
+    """services/__init__.py lists each module once, under Domain or Infrastructure."""
+    import services
+
+    listed: list[str] = []
+    for line in (services.__doc__ or "").splitlines():
+        if line.startswith("- "):
+            names = line[2:].split(":")[0]
+            listed.extend(name.strip() for name in names.split(","))
+    modules = sorted(p.stem for p in (ROOT / "services").glob("*.py") if p.stem != "__init__")
+    assert sorted(listed) == modules, "list the module in services/__init__.py"
