@@ -2,11 +2,13 @@
 (the working tree, as a copy is made from) committed into a new repository and tagged, so a
 test can release the template, change it, and release it again, as its maintainers do."""
 
+import atexit
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from tests.server import ROOT, clean_environ
@@ -97,13 +99,14 @@ def run_shell(script: str, cwd: Path, **env: str) -> subprocess.CompletedProcess
 
 
 def run_environment(cwd: Path) -> dict[str, str]:
-    """A user's shell, plus: a pytest run in it keeps its temporary directories beside `cwd`.
-    Under pytest's shared root they count among its last three, and the oldest is deleted:
-    this suite's own, or its copy's, in the middle of their run."""
+    """A user's shell in `cwd`, plus: a pytest run in it keeps its temporary directories in a
+    root of its own. Under pytest's shared root they would count among the last three it
+    keeps, and the oldest, this suite's own or another copy's, is deleted mid-run. The root's
+    path is short: the copy's embedded servers put unix sockets (at most 107 bytes) under it."""
     tools = [str(ROOT / ".venv" / "bin"), str(ROOT / ".tools" / "bin")]
     path = os.pathsep.join([*tools, os.environ.get("PATH", "")])
-    temproot = cwd.parent / "pytest-temproot"
-    temproot.mkdir(exist_ok=True)
+    temproot = Path(tempfile.mkdtemp(prefix="pt", dir="/tmp"))
+    atexit.register(shutil.rmtree, temproot, ignore_errors=True)
     return {
         **clean_environment(),
         **GIT_IDENTITY,

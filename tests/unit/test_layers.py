@@ -114,14 +114,21 @@ def test_velithons_private_names_are_used_in_one_module_only() -> None:
     assert bad == [], "Velithon's private names belong in web/velithon_private.py"
 
 
-def test_every_service_module_is_domain_or_infrastructure() -> None:
-    """services/__init__.py lists each module once, under Domain or Infrastructure."""
+def test_infrastructure_services_are_listed_and_import_no_domain_service() -> None:
+    """services/__init__.py lists the infrastructure; everything else in services/ is domain."""
     import services
 
-    listed: list[str] = []
+    infrastructure: set[str] = set()
     for line in (services.__doc__ or "").splitlines():
         if line.startswith("- "):
-            names = line[2:].split(":")[0]
-            listed.extend(name.strip() for name in names.split(","))
-    modules = sorted(p.stem for p in (ROOT / "services").glob("*.py") if p.stem != "__init__")
-    assert sorted(listed) == modules, "list the module in services/__init__.py"
+            infrastructure.update(name.strip() for name in line[2:].split(":")[0].split(","))
+    modules = {p.stem for p in (ROOT / "services").glob("*.py")} - {"__init__"}
+    assert infrastructure <= modules, sorted(infrastructure - modules)
+    domain = modules - infrastructure
+    bad = [
+        f"services/{name}.py imports {imported}"
+        for name in sorted(infrastructure)
+        for imported in sorted(imports(ROOT / "services" / f"{name}.py"))
+        if imported.split(".")[:2] in (["services", d] for d in domain)
+    ]
+    assert bad == [], "infrastructure builds on nothing of the domain"
