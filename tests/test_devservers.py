@@ -98,7 +98,9 @@ def test_a_killed_run_is_cleaned_up_by_the_next(tmp_path: Path) -> None:
     assert proc.stdout is not None
     proc.stdout.readline()
     sigkill(proc)
-    assert sorted(p.name() for p in servers_of(tmp_path)) == ["postgres", "valkey-server"]
+    # PostgreSQL remains (pgserver's own bookkeeping); Valkey's watchdog may have stopped it
+    # already (test_valkey_stops_when_its_only_user_dies_without_cleaning_up).
+    assert "postgres" in {p.name() for p in servers_of(tmp_path)}
     again = devservers(tmp_path, sys.executable, "-c", PRINT_URLS)
     again.communicate(timeout=120)
     assert again.returncode == 0
