@@ -45,8 +45,10 @@ TEST_PROCESSES ?= 2
 test: install
 	$(PY) -m pytest -m "not slow" -n $(TEST_PROCESSES) $(PYTEST_ARGS)
 
-# (exit code 5: the selection holds no test of that kind)
+# (exit code 5: the selection holds no test of that kind). It first checks the machine has
+# what the slow tests need (Chromium, libmagic), naming how to install what is missing.
 test-all: install
+	@$(PY) -m tests.preflight
 	$(PY) -m pytest -m "not slow" -n $(TEST_PROCESSES) $(PYTEST_ARGS) || [ $$? -eq 5 ]
 	$(PY) -m pytest -m slow $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
@@ -83,5 +85,8 @@ format: install
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
+# Everything the commands make: the environments, the embedded servers' data and dev e-mails
+# (.dev), caches, test leftovers and uploaded files.
 clean:
-	rm -rf .venv .tools .dev .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .venv .tools .dev .pytest_cache .mypy_cache .ruff_cache .hypothesis .schemathesis \
+	  test-artifacts uploads prometheus-multiproc

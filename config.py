@@ -179,9 +179,10 @@ class Settings(BaseSettings):
     cache_ttl_seconds: int = Field(default=300, ge=1, le=7 * 24 * 3600)
     cache_lock_timeout: float = Field(default=2.0, gt=0, le=60)
 
-    # E-mail (services/email_service.py). Without SMTP_HOST, outside production, messages are
-    # logged (recipient redacted) instead of sent. SMTP_TLS: starttls (port 587), tls (implicit,
-    # port 465) or none (a local relay or test server only).
+    # E-mail (services/email_service.py). Without SMTP_HOST, outside production, each message
+    # is written whole to an .eml file in MAIL_DIR (default .dev/mail) instead of sent.
+    # SMTP_TLS: starttls (port 587), tls (implicit, port 465) or none (a local relay or test
+    # server only).
     smtp_host: Optional[str] = None
     smtp_port: int = Field(default=587, ge=1, le=65535)
     smtp_tls: Literal["starttls", "tls", "none"] = "starttls"
@@ -189,6 +190,7 @@ class Settings(BaseSettings):
     smtp_password: Optional[SecretStr] = None
     smtp_timeout: float = Field(default=10.0, gt=0, le=300)
     mail_from: str = f"{PROJECT_NAME} <no-reply@example.com>"
+    mail_dir: Optional[str] = None  # development and tests only: production sends
 
     # Durable jobs (PgQueuer, services/job_worker.py): tries before a job is failed for good,
     # the first retry's delay (doubling up to JOB_RETRY_MAX_DELAY), and how long a job whose
@@ -276,40 +278,43 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def no_wildcard_origin_with_credentials(self) -> "Settings":
+    def consistent(self) -> "Settings":
+        """The rules between settings, all checked at once: a start reports every problem,
+        one line each (a ValueError can carry one message, so they are joined by newlines)."""
+        problems = []
         if self.cors_allow_credentials and "*" in self.cors_origins:
-            raise ValueError("CORS_ORIGINS cannot be * when CORS_ALLOW_CREDENTIALS is true")
+            problems.append("CORS_ORIGINS cannot be * when CORS_ALLOW_CREDENTIALS is true")
+        _, address = parseaddr(self.mail_from)
+        if "@" not in address:
+            problems.append("MAIL_FROM must be an address: Name <user@example.com>")
+        if self.job_retry_delay > self.job_retry_max_delay:
+            problems.append("JOB_RETRY_DELAY cannot be longer than JOB_RETRY_MAX_DELAY")
+        if self.environment == "production":
+            problems += self._unsafe_in_production()
+        if problems:
+            raise ValueError("\n".join(problems))
         return self
 
-    @model_validator(mode="after")
-    def refuse_unsafe_production(self) -> "Settings":
-        if self.environment != "production":
-            return self
+    def _unsafe_in_production(self) -> list[str]:
+        problems = []
         if self.debug:
-            raise ValueError("DEBUG must be false when ENVIRONMENT=production")
+            problems.append("DEBUG must be false when ENVIRONMENT=production")
         for name in ("secret_key", "jwt_secret"):
             secret: Optional[SecretStr] = getattr(self, name)
             if secret is None:
                 continue
             value = secret.get_secret_value()
             if value in PLACEHOLDER_SECRETS:
-                raise ValueError(f"{name.upper()} still has the placeholder from .env.example")
-            if len(value) < MIN_SECRET_LENGTH:
-                raise ValueError(f"{name.upper()} is shorter than {MIN_SECRET_LENGTH} characters")
+                problems.append(f"{name.upper()} still has the placeholder from .env.example")
+            elif len(value) < MIN_SECRET_LENGTH:
+                problems.append(f"{name.upper()} is shorter than {MIN_SECRET_LENGTH} characters")
         if self.container_overrides:
-            raise ValueError("CONTAINER_OVERRIDES is a test seam and is refused in production")
+            problems.append("CONTAINER_OVERRIDES is a test seam and is refused in production")
         if not self.smtp_host:
-            raise ValueError("SMTP_HOST must be set in production (mail would only be logged)")
-        return self
-
-    @model_validator(mode="after")
-    def mail_from_is_an_address(self) -> "Settings":
-        _, address = parseaddr(self.mail_from)
-        if "@" not in address:
-            raise ValueError("MAIL_FROM must be an address: Name <user@example.com>")
-        if self.job_retry_delay > self.job_retry_max_delay:
-            raise ValueError("JOB_RETRY_DELAY cannot be longer than JOB_RETRY_MAX_DELAY")
-        return self
+            problems.append("SMTP_HOST must be set in production (mail would not be sent)")
+        if self.mail_dir:
+            problems.append("MAIL_DIR is for development: production sends through SMTP_HOST")
+        return problems
 
     @field_validator("allowed_extensions")
     @classmethod
@@ -323,6 +328,11 @@ class Settings(BaseSettings):
         """An upload's whole request: the file plus room for the multipart framing around it
         (boundaries, part headers). The reverse proxy must refuse larger bodies too."""
         return self.max_file_size + UPLOAD_FRAMING_BYTES
+
+    @property
+    def mail_outbox(self) -> str:
+        """Where messages go without SMTP_HOST (never in production: it requires SMTP_HOST)."""
+        return self.mail_dir or ".dev/mail"
 
     @property
     def effective_jwt_secret(self) -> SecretStr:
@@ -374,16 +384,19 @@ def setting_names() -> set[str]:
     return {name.upper() for name in Settings.model_fields}
 
 
-def check_dotenv_keys(dotenv: dict[str, Optional[str]], path: str) -> None:
-    """Every key in the dotenv file must be a setting (or one that compose reads)."""
+def unknown_dotenv_keys(dotenv: dict[str, Optional[str]], path: str) -> list[str]:
+    """Every key in the dotenv file must be a setting (or one that compose reads): one line
+    for each that is not."""
     known = setting_names() | NOT_APP_SETTINGS | {GUIDE_ENVIRONMENT}
+    problems = []
     for key in dotenv:
         name = key.upper()
         if name in known:
             continue
         closest = difflib.get_close_matches(name, sorted(setting_names()), n=1, cutoff=0.6)
         hint = f"; did you mean {closest[0]}?" if closest else " (.env.example lists them all)"
-        raise SettingsError(f"invalid configuration: {path}: {key} is not a setting{hint}")
+        problems.append(f"{path}: {key} is not a setting{hint}")
+    return problems
 
 
 def warn_about_near_misses(environ: dict[str, str]) -> None:
@@ -407,19 +420,44 @@ def guide_aliases(environ: dict[str, str], dotenv: dict[str, Optional[str]]) -> 
     return {}
 
 
+def _problems(exc: ValidationError) -> list[str]:
+    """One line per problem, each naming its setting."""
+    lines = []
+    for err in exc.errors(include_url=False, include_input=False):
+        where = ".".join(str(p) for p in err["loc"]).upper()
+        for message in err["msg"].removeprefix("Value error, ").splitlines():
+            lines.append(f"{where}: {message}" if where else message)
+    return lines
+
+
+def _stand_ins(exc: ValidationError) -> dict[str, Any]:
+    """A valid value for each setting that failed on its own, so a second pass can check the
+    rules between settings (pydantic runs them only once every field is valid)."""
+    stand_ins: dict[str, Any] = {}
+    for err in exc.errors(include_url=False, include_input=False):
+        name = str(err["loc"][0]) if err["loc"] else ""
+        if field := Settings.model_fields.get(name):
+            default = field.get_default(call_default_factory=True)
+            stand_ins[name] = "unset" if field.is_required() else default
+    return stand_ins
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     # ENV_FILE picks another dotenv file; ENV_FILE="" reads none (the tests use that).
     env_file = os.environ.get("ENV_FILE", ".env") or None
     dotenv = dotenv_values(env_file) if env_file and Path(env_file).is_file() else {}
-    check_dotenv_keys(dotenv, env_file or "")
+    problems = unknown_dotenv_keys(dotenv, env_file or "")
     warn_about_near_misses(dict(os.environ))
+    given = guide_aliases(dict(os.environ), dotenv)
     try:
-        return Settings(_env_file=env_file, **guide_aliases(dict(os.environ), dotenv))  # type: ignore[call-arg]
+        settings = Settings(_env_file=env_file, **given)  # type: ignore[call-arg]
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']).upper() or 'settings'}: "
-            f"{err['msg'].removeprefix('Value error, ')}"
-            for err in exc.errors(include_url=False, include_input=False)
-        )
-        raise SettingsError(f"invalid configuration: {problems}") from None
+        problems += _problems(exc)
+        try:
+            Settings(_env_file=env_file, **{**given, **_stand_ins(exc)})  # type: ignore[call-arg]
+        except ValidationError as again:
+            problems += [line for line in _problems(again) if line not in problems]
+    if problems:
+        raise SettingsError("\n".join(f"invalid configuration: {line}" for line in problems))
+    return settings

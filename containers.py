@@ -133,7 +133,7 @@ class Container:
         lambda c: OrderService(
             c.get(c.database),
             c.get(c.jobs),
-            c.get(c.cache),
+            c.get(c.products),
             c.get(c.email),
             c.get(c.settings).app_name,
             c.get(c.settings).mail_from,

@@ -11,7 +11,6 @@ from endpoints.dependencies import current_user
 from models.order import IDEMPOTENCY_KEY_PATTERN, OrderCreate, OrderFilter, OrderOut
 from services.analytics_service import AnalyticsService
 from services.order_service import OrderService
-from services.product_service import ProductService
 from services.token_service import Principal
 from web.background import Priority, Task, after_response
 
@@ -39,18 +38,16 @@ async def place_order(
     me: Annotated[Principal, current_user],
     idempotency_key: IdempotencyKey = None,
     orders: OrderService = Provide[container.orders],
-    products: ProductService = Provide[container.products],
     analytics: AnalyticsService = Provide[container.analytics],
 ) -> Response:
     order, replayed = await orders.place(me.user_id, body, idempotency_key)
     location = {"Location": f"/orders/{order.id}"}
     if replayed:
         return _order_json(order, 201, **location, **{"Idempotent-Replayed": "true"})
-    ids = [line.product_id for line in order.lines]
     sold = [(line.product_id, line.quantity) for line in order.lines]
     return after_response(
         _order_json(order, 201, **location),
-        Task(Priority.HIGH, "warm_product_cache", lambda: products.warm(ids)),
+        Task(Priority.HIGH, "warm_product_cache", lambda: orders.refill_product_cache(order)),
         Task(Priority.LOW, "record_sale", lambda: analytics.record_sale(sold)),
     )
 

@@ -252,6 +252,22 @@ def stop_with_sigterm() -> None:
     print(f"   app stopped {elapsed:.1f}s after SIGTERM with exit code 0")
 
 
+def stop_each_service() -> None:
+    """`docker compose down` is quick only if every service stops on its stop signal: one
+    that ignores it is killed after the grace period (exit 137; the mail sink did, 10 s)."""
+    for service in ("worker", "mail", "redis", "postgres"):
+        container = compose("ps", "-q", service, capture=True).strip()
+        expect(container, f"no {service} container")
+        started = time.monotonic()
+        run("docker", "stop", "--time", "10", container)
+        elapsed = time.monotonic() - started
+        state = "{{.State.ExitCode}}"
+        code = int(run("docker", "inspect", "--format", state, container, capture=True))
+        expect(code != 137, f"{service} was killed after {elapsed:.1f}s (exit 137)")
+        expect(elapsed < 5, f"{service} needed {elapsed:.1f}s to stop")
+        print(f"   {service} stopped {elapsed:.1f}s after its stop signal (exit code {code})")
+
+
 def main() -> int:
     try:
         run("docker", "version", "--format", "{{.Server.Version}}", capture=True)
@@ -298,6 +314,8 @@ def main() -> int:
             check_failing_migrate_says_why()
         with step("SIGTERM stops the app gracefully"):
             stop_with_sigterm()
+        with step("every other service stops at once on its stop signal"):
+            stop_each_service()
     except Exception:
         failed = True
         subprocess.run(["docker", "compose", "-p", PROJECT, "logs", "--tail", "60"], cwd=ROOT)

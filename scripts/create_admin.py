@@ -24,6 +24,11 @@ def read_password() -> str:
     from_env = os.environ.get("ADMIN_PASSWORD")
     if from_env:
         return from_env
+    if not sys.stdin.isatty():  # getpass would fall back to stdin and fail at its end
+        raise SystemExit(
+            "create-admin: no terminal to ask for the password on; set ADMIN_PASSWORD "
+            "(ADMIN_PASSWORD=... make create-admin EMAIL=...)"
+        )
     first = getpass.getpass("Password for the admin: ")
     if first != getpass.getpass("Again: "):
         raise SystemExit("The passwords differ.")

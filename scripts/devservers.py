@@ -169,33 +169,64 @@ def _start_valkey(data_dir: Path, sock: Path, pidfile: Path) -> None:
         raise
 
 
+def _start_watchdog(data_dir: Path) -> None:
+    """A user that dies without its cleanup (SIGKILLed, e.g. by a script's timeout after a
+    stop that hung; or a second signal during the start) left Valkey running, in a session of
+    its own, until the next start on this data dir, and forever once the clone was deleted.
+    Every user holds a shared flock on ``users.lock`` for as long as it lives (the kernel drops
+    it however the process ends); this watchdog waits for the exclusive lock, i.e. for the last
+    user to be gone, and then stops the server."""
+    subprocess.Popen(
+        [sys.executable, "-m", "scripts.devservers", "--watch-valkey", str(data_dir)],
+        cwd=Path(__file__).resolve().parent.parent,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def _watch_valkey(data_dir: Path) -> None:
+    sock, pidfile = data_dir / "valkey.sock", data_dir / "valkey.pid"
+    with (data_dir / "users.lock").open("a") as users_lock:
+        fcntl.flock(users_lock, fcntl.LOCK_EX)  # no user left
+        with _locked(data_dir / "valkey.lock"):
+            if server := _our_valkey(pidfile, sock):
+                _stop(server)
+            pidfile.unlink(missing_ok=True)
+            (data_dir / "users.json").unlink(missing_ok=True)
+
+
 @contextmanager
 def embedded_redis(data_dir: Path) -> Iterator[str]:
     """Start (or attach to) valkey-server (no persistence) on a unix socket in ``data_dir``; yield
     a redis URL. As with pgserver, users' pids are listed (``users.json``, under ``valkey.lock``)
-    and the last one to leave stops the server; dead pids (SIGKILLed users) are dropped."""
+    and the last one to leave stops the server; dead pids (SIGKILLed users) are dropped, and a
+    watchdog stops a server whose users all died (_start_watchdog)."""
     data_dir = data_dir.expanduser().resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     sock, pidfile = data_dir / "valkey.sock", data_dir / "valkey.pid"
     users, lock = data_dir / "users.json", data_dir / "valkey.lock"
-    with _locked(lock):
-        others, server = _live_pids(users), _our_valkey(pidfile, sock)
-        if not (others and server and _answers_ping(sock)):
-            if server:  # a SIGKILLed run's leftover (no live user), or hung
-                _stop(server)
-            _start_valkey(data_dir, sock, pidfile)
-        users.write_text(json.dumps([*others, os.getpid()]))
-    try:
-        yield f"unix://{quote(str(sock))}?db=0"
-    finally:
+    with (data_dir / "users.lock").open("a") as in_use:
+        fcntl.flock(in_use, fcntl.LOCK_SH)  # waits while a watchdog stops the last server
         with _locked(lock):
-            if others := [pid for pid in _live_pids(users) if pid != os.getpid()]:
-                users.write_text(json.dumps(others))
-            else:
-                if server := _our_valkey(pidfile, sock):
+            others, server = _live_pids(users), _our_valkey(pidfile, sock)
+            if not (others and server and _answers_ping(sock)):
+                if server:  # a SIGKILLed run's leftover (no live user), or hung
                     _stop(server)
-                pidfile.unlink(missing_ok=True)
-                users.unlink(missing_ok=True)
+                _start_valkey(data_dir, sock, pidfile)
+                _start_watchdog(data_dir)
+            users.write_text(json.dumps([*others, os.getpid()]))
+        try:
+            yield f"unix://{quote(str(sock))}?db=0"
+        finally:
+            with _locked(lock):
+                if others := [pid for pid in _live_pids(users) if pid != os.getpid()]:
+                    users.write_text(json.dumps(others))
+                else:
+                    if server := _our_valkey(pidfile, sock):
+                        _stop(server)
+                    pidfile.unlink(missing_ok=True)
+                    users.unlink(missing_ok=True)
 
 
 def _trap(handler: Callable[[int, FrameType | None], None]) -> dict[int, Any]:
@@ -241,8 +272,12 @@ def _run(command: list[str], env: dict[str, str], pending: list[int]) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser("python -m scripts.devservers", description=__doc__)
     parser.add_argument("--data-dir", type=Path, default=Path(".dev"), help="default: .dev")
+    parser.add_argument("--watch-valkey", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND ARGS...")
     args = parser.parse_args(argv)
+    if args.watch_valkey:
+        _watch_valkey(args.watch_valkey)
+        return 0
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     if not command:
         parser.error("missing COMMAND (usage: python -m scripts.devservers -- COMMAND ARGS...)")

@@ -59,9 +59,12 @@ def migrate(database_url: str, *args: str) -> None:
         *(args or ("up",)),
     ]
     env = {**os.environ, "DBMATE_DATABASE_URL": dbmate_url(database_url)}
-    result = subprocess.run(command, env=env, check=False)
+    result = subprocess.run(command, env=env, check=False, stdout=subprocess.PIPE, text=True)
+    sys.stdout.write(result.stdout)  # "Applying: ..." per migration
     if result.returncode != 0:
         raise MigrationError(f"migrate: dbmate failed (exit {result.returncode}); see above")
+    if (args or ("up",)) == ("up",) and "Applying:" not in result.stdout:
+        sys.stdout.write("migrate: nothing to apply; the database is up to date\n")
 
 
 def main(args: list[str]) -> None:

@@ -12,12 +12,15 @@ import errno
 import os
 import resource
 import shutil
+import signal
 import socket
 import sys
 import tempfile
 from pathlib import Path
 
 from granian import Granian
+from granian import _signals as granian_signals
+from granian._granian import WorkerSignal
 from granian.constants import Interfaces, Loops
 from granian.http import HTTP1Settings
 
@@ -53,6 +56,9 @@ def raise_open_files_limit(wanted: int) -> None:
 def check_port(settings: Settings) -> None:
     family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # As granian binds: connections of the last run that sit in TIME_WAIT do not make the
+        # port "in use" (without it, a restart after Ctrl-C was refused for up to a minute).
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((settings.host, settings.port))
         except OSError as exc:
@@ -64,15 +70,43 @@ def check_port(settings: Settings) -> None:
             ) from None
 
 
+def stop_workers_on_the_first_signal_only() -> None:
+    """granian 2.8's worker calls WorkerSignal.set() on every SIGINT/SIGTERM; a second call
+    while the worker is stopping blocks holding the GIL, while granian's own thread that would
+    let it return waits for the GIL: the worker is wedged until killed (seen in gdb; 2 runs in
+    7 of Ctrl-C twice). Workers are forked from this process and look set_loop_signals up when
+    they start, so this replacement reaches each of them: the first signal stops the worker,
+    later ones are ignored. Canary: tests/test_velithon_canaries.py
+    ::test_granian_workers_set_their_stop_signal_on_every_signal."""
+
+    def set_loop_signals(loop: asyncio.AbstractEventLoop) -> WorkerSignal:
+        stop = WorkerSignal()
+        stopping: list[int] = []
+
+        def handler(signum: int, _frame: object) -> None:
+            if not stopping:
+                stopping.append(signum)
+                stop.set()
+
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, handler, signum, None)
+        return stop
+
+    granian_signals.set_loop_signals = set_loop_signals
+
+
 def main(target: str = "main:app") -> None:
     settings = get_settings()
-    try:
-        check_port(settings)
-        check_uploads(settings)
-        asyncio.run(check_backends(settings))
-    except StartupError as exc:
-        raise SystemExit(str(exc)) from None
+    problems = []  # every problem of this start at once, one line each
+    for check in (check_port, check_uploads, lambda s: asyncio.run(check_backends(s))):
+        try:
+            check(settings)
+        except StartupError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise SystemExit("\n".join(problems))
     reset_metrics_dir()
+    stop_workers_on_the_first_signal_only()
     raise_open_files_limit(settings.server_max_connections * settings.workers + 1024)
     Granian(
         target,
@@ -89,8 +123,8 @@ def main(target: str = "main:app") -> None:
             header_read_timeout=int(settings.server_header_read_timeout * 1000),
             keep_alive=settings.server_keep_alive,
         ),
-        # A worker that ignores the stop signal (two signals in a row can wedge one) is killed
-        # after this long, so a shutdown never hangs.
+        # A worker that does not stop in time is killed after this long, so a shutdown never
+        # hangs (two signals in a row wedged workers: stop_workers_on_the_first_signal_only).
         workers_kill_timeout=int(settings.server_shutdown_timeout),
         respawn_failed_workers=True,
         log_dictconfig=stdlib_logging_config(settings),

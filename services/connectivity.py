@@ -87,7 +87,15 @@ async def check_redis(settings: Settings) -> None:
 
 
 async def check_backends(settings: Settings) -> None:
-    await asyncio.gather(check_database(settings), check_redis(settings))
+    """Both at once; both problems are reported, one line each."""
+    results = await asyncio.gather(
+        check_database(settings), check_redis(settings), return_exceptions=True
+    )
+    for result in results:
+        if isinstance(result, BaseException) and not isinstance(result, StartupError):
+            raise result
+    if problems := [str(result) for result in results if isinstance(result, StartupError)]:
+        raise StartupError("\n".join(problems))
 
 
 async def _wait(setting: str, place: str, attempt: object, wait: float) -> None:

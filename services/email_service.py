@@ -4,11 +4,16 @@ Velithon's template engine (Handlebars: {{x}} is HTML-escaped, {{{x}}} is not, f
 part), the same engine the pages use.
 
 Without SMTP_HOST (development and tests only; production refuses to start without one) a
-message is logged instead of sent: its subject, Message-ID and a redacted recipient, never its
-body. The SMTP password is a SecretStr and is never logged.
+message is written whole (headers, text and HTML parts) to an .eml file in MAIL_DIR (default
+.dev/mail/) instead of sent, so a developer can open it; the log line names the file, the
+subject, the Message-ID and a redacted recipient, never the body. The SMTP password is a
+SecretStr and is never logged.
 """
 
+import asyncio
+import os
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import formatdate
 from pathlib import Path
@@ -68,8 +73,10 @@ class EmailService:
         message = self.compose(mail)
         s = self._settings
         if not s.smtp_host:
+            path = await asyncio.to_thread(write_eml, Path(s.mail_outbox), message, mail)
             log.info(
-                "email_logged_not_sent",
+                "email_written_not_sent",
+                file=str(path),
                 to=redacted(mail.to),
                 subject=mail.subject,
                 message_id=mail.message_id,
@@ -90,12 +97,27 @@ class EmailService:
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             # A domain error, not an OSError: raised inside a database transaction, an OSError
             # would read as the database going away (services/database_service.py).
+            code = f" {exc.code}" if isinstance(exc, aiosmtplib.SMTPResponseException) else ""
             raise EmailDeliveryError(
-                f"The SMTP server did not take the message: {type(exc).__name__}"
+                f"The SMTP server {s.smtp_host}:{s.smtp_port} (SMTP_TLS={s.smtp_tls}) did not "
+                f"take the message to {redacted(mail.to)}: {type(exc).__name__}{code}"
             ) from exc
         log.info(
             "email_sent", to=redacted(mail.to), subject=mail.subject, message_id=mail.message_id
         )
+
+
+def write_eml(directory: Path, message: EmailMessage, mail: Mail) -> Path:
+    """The whole message as an .eml file (any mail client opens it), named by the time and the
+    Message-ID so that `ls` lists them oldest first; written under a temporary name and renamed,
+    so a reader never sees half of one."""
+    directory.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%f")
+    path = directory / f"{stamp}-{mail.message_id.strip('<>').replace('/', '_')}.eml"
+    partial = path.with_suffix(".part")
+    partial.write_bytes(message.as_bytes())
+    os.replace(partial, path)
+    return path
 
 
 def message_id(kind: str, key: object, sender: str) -> str:

@@ -25,6 +25,7 @@ from pgqueuer.queries import Queries
 
 from config import Settings
 from services.database_service import DatabaseService
+from services.errors import DomainError
 
 log = structlog.get_logger(__name__)
 Handler = Callable[..., Awaitable[None]]  # called with the job's JSON payload as keywords
@@ -86,6 +87,8 @@ def _from_payload(name: str, handler: Handler) -> Callable[[Job], Awaitable[None
                 job_id=job.id,
                 attempt=job.attempts + 1,
                 error=type(exc).__name__,
+                # A domain error's message is safe to show (no secrets, addresses redacted).
+                reason=str(exc) if isinstance(exc, DomainError) else None,
             )
             raise
         log.info("job_done", entrypoint=name, job_id=job.id)

@@ -20,14 +20,14 @@ import asyncpg
 import orjson
 
 from models.base import MONEY_MAX
-from models.order import OrderCreate, OrderFilter, OrderOut, OrderPage
+from models.order import OrderCreate, OrderFilter, OrderLineOut, OrderOut, OrderPage
 from models.pagination import encode_cursor
-from services.cache_service import CacheService
 from services.database_service import DatabaseService
 from services.email_service import EmailService, Mail, message_id
 from services.errors import ConflictError, InvalidFieldError, NotFoundError
 from services.job_service import JobQueue
 from services.product_service import CACHE as PRODUCTS_CACHE
+from services.product_service import ProductService
 
 # The durable job that sends an order's confirmation (the job worker maps it to
 # send_confirmation: containers.py).
@@ -52,7 +52,7 @@ TAKE_STOCK = (
     "UPDATE products SET stock = stock - taken.quantity "
     "FROM unnest($1::bigint[], $2::integer[]) AS taken (id, quantity) WHERE products.id = taken.id"
 )
-INSERT_ORDER = "INSERT INTO orders (user_id, total) VALUES ($1, $2) RETURNING id"
+INSERT_ORDER = "INSERT INTO orders (user_id, total) VALUES ($1, $2) RETURNING id, created_at"
 INSERT_LINES = (
     "INSERT INTO order_lines (order_id, product_id, quantity, unit_price) "
     "SELECT $1, * FROM unnest($2::bigint[], $3::integer[], $4::numeric[])"
@@ -96,14 +96,14 @@ class OrderService:
         self,
         database: DatabaseService,
         jobs: JobQueue,
-        cache: CacheService,
+        products: ProductService,
         email: EmailService,
         app_name: str,
         mail_from: str,
     ) -> None:
         self._db = database
         self._jobs = jobs
-        self._cache = cache
+        self._products = products
         self._email = email
         self._app_name = app_name
         self._mail_from = mail_from
@@ -119,18 +119,23 @@ class OrderService:
             if replayed is not None:
                 return replayed, True
         try:
-            order_id = await self._place(user_id, order, idempotency_key, digest)
+            placed = await self._place(user_id, order, idempotency_key, digest)
         except KeyTaken:
             replayed = await self._replay(user_id, idempotency_key or "", digest)
             if replayed is None:  # taken and gone within 24 h: never seen in practice
                 raise ConflictError("This Idempotency-Key is in use; retry.") from None
             return replayed, True
-        await self._cache.invalidate(PRODUCTS_CACHE)  # stock changed
-        return await self.get(order_id), False
+        await self._products.cache.invalidate(PRODUCTS_CACHE)  # stock changed
+        return placed, False
+
+    async def refill_product_cache(self, order: OrderOut) -> None:
+        """The ordered products' details back in the cache place() emptied: work that may be
+        lost, for after the response."""
+        await self._products.warm([line.product_id for line in order.lines])
 
     async def _place(
         self, user_id: int, order: OrderCreate, key: Optional[str], digest: str
-    ) -> int:
+    ) -> OrderOut:
         wanted = order.quantities()
         async with self._db.transaction() as conn:
             if key is not None and not await conn.fetchval(CLAIM, user_id, key, digest):
@@ -156,7 +161,8 @@ class OrderService:
             if total > MONEY_MAX:
                 raise InvalidFieldError("items", f"The total may be at most {MONEY_MAX}.")
             await conn.execute(TAKE_STOCK, ids, quantities)
-            order_id: int = await conn.fetchval(INSERT_ORDER, user_id, total)
+            inserted = await conn.fetchrow(INSERT_ORDER, user_id, total)
+            order_id: int = inserted["id"]
             await conn.execute(INSERT_LINES, order_id, ids, quantities, prices)
             if key is not None:
                 await conn.execute(KEEP_ORDER, user_id, key, order_id)
@@ -166,7 +172,18 @@ class OrderService:
                 {"order_id": order_id},
                 dedupe_key=f"{ORDER_CONFIRMATION}:{order_id}",
             )
-        return order_id
+        # The order as written, from what this transaction holds: no second read of it.
+        lines = [
+            OrderLineOut(product_id=i, name=products[i]["name"], quantity=q, unit_price=p)
+            for i, q, p in zip(ids, quantities, prices, strict=True)
+        ]
+        return OrderOut(
+            id=order_id,
+            user_id=user_id,
+            total=total,
+            lines=lines,
+            created_at=inserted["created_at"],
+        )
 
     async def _replay(self, user_id: int, key: str, digest: str) -> Optional[OrderOut]:
         row = await self._db.fetchrow(REPLAY, user_id, key)

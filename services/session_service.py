@@ -233,10 +233,14 @@ class SessionService:
             async with client.pipeline(transaction=False) as pipe:
                 for row in rows:
                     ttl = max(1, int(self._deny_seconds - float(row["age"])))
-                    pipe.set(self._deny_key(str(row["id"])), 1, ex=ttl)
+                    pipe.set(self._deny_key(str(row["id"])), 1, ex=ttl, nx=True)
                 pipe.set(self._marker, 1)
-                await pipe.execute()
-            log.info("revocation_denylist_rebuilt", sessions=len(rows))
+                written = await pipe.execute()
+            restored = sum(1 for done in written[:-1] if done)  # entries Redis did not have
+            # The periodic reconcile finding everything in place is no news (it was an info
+            # line every RECONCILE_INTERVAL): only a rebuild that changed something is.
+            report = log.info if restored or not force else log.debug
+            report("revocation_denylist_rebuilt", sessions=len(rows), restored=restored)
         except (RedisError, OSError, DependencyUnavailableError) as exc:
             log.warning("revocation_denylist_not_rebuilt", error=type(exc).__name__)
 

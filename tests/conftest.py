@@ -166,12 +166,17 @@ def upload_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def app_env(
-    database_url: str, redis_url: str, key_prefix: str, upload_dir: Path
+    database_url: str,
+    redis_url: str,
+    key_prefix: str,
+    upload_dir: Path,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[dict[str, str]]:
     """Every server's settings. Torn down after every server has stopped, so it also deletes
     what the last ones wrote (the denylist marker): the suite leaves a shared Redis clean."""
     yield {
         "UPLOAD_PATH": str(upload_dir),
+        "MAIL_DIR": str(tmp_path_factory.mktemp("mail")),  # e-mails without SMTP_HOST
         "ENV_FILE": "",
         "ENVIRONMENT": "test",
         "DATABASE_URL": database_url,

@@ -38,3 +38,11 @@ class NothingAllowed(RateLimitService):
 def strict_limiter(container: Container) -> None:
     """Middleware get their services from the container too: this reaches the rate limiter."""
     container.override(container.rate_limits, lambda c: NothingAllowed())
+
+
+def fast_reconcile(container: Container) -> None:
+    """The revocation denylist's reconcile (and its rebuild lock) every second, not every 30."""
+    from services import session_service
+
+    session_service.RECONCILE_INTERVAL = 1.0
+    session_service.REBUILD_LOCK_SECONDS = 1

@@ -62,11 +62,12 @@ class Server:
         name: str = "server",
         pipe: bool = False,
         forkserver: Optional[Forkserver] = None,
+        port: Optional[int] = None,
     ) -> None:
         self.name = name
         self.forkserver = forkserver
         self.pipe = pipe  # stdout through a pipe (as under a process manager), copied to the log
-        self.port = free_port()
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         # `env` is the whole environment (clean_environ() and the settings): nothing of this

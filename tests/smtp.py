@@ -3,6 +3,7 @@ It keeps what it received, and can hold a conversation at RCPT until told to go 
 that was never transmitted, for the test that kills a worker mid-send)."""
 
 import asyncio
+import socket
 import threading
 import time
 from email import message_from_bytes, policy
@@ -59,6 +60,15 @@ class SmtpServer:
             self.recorder.release()
             self._controller.stop()
             self._controller = None
+
+    @staticmethod
+    def answers(port: int) -> bool:
+        """Something on 127.0.0.1:port greets as an SMTP server does."""
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
+                return conn.recv(4).startswith(b"220")
+        except OSError:
+            return False
 
     @property
     def messages(self) -> list[EmailMessage]:

@@ -38,7 +38,9 @@ def test_login_returns_a_token_pair_and_a_scoped_cookie(server: Server, user: Ac
 
 
 def test_the_cookie_is_secure_in_production(start_server: StartServer) -> None:
-    srv = start_server(ENVIRONMENT="production", SECRET_KEY="s" * 48, SMTP_HOST="127.0.0.1")
+    srv = start_server(
+        ENVIRONMENT="production", SECRET_KEY="s" * 48, SMTP_HOST="127.0.0.1", MAIL_DIR=""
+    )
     account = register(srv.url)
     cookie = login(srv.url, account.email).headers["set-cookie"].lower()
     assert "; secure" in cookie and "httponly" in cookie and "path=/auth" in cookie

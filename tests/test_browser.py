@@ -6,7 +6,6 @@ screenshot of each is kept in test-artifacts/ (TEST_ARTIFACTS to put them elsewh
 Playwright never downloads a browser here: it starts the system one (executable_path)."""
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from config import PROJECT_NAME
-from tests import http
+from tests import http, preflight
 from tests.accounts import (
     PASSWORD,
     Account,  # example-shop:line
@@ -29,7 +28,7 @@ from tests.test_pages import LINKS
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM = preflight.chromium()
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS") or ROOT / "test-artifacts")
 # Collected in the page before any of its scripts run: a CSP violation fires this event.
 WATCH_CSP = """

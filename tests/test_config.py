@@ -1,11 +1,13 @@
 """Settings: environment names, list parsing, secrets, and the production refusal."""
 
+import re
 import subprocess
 import sys
 from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
+from dotenv import dotenv_values
 from pydantic import SecretStr, ValidationError
 
 from config import Settings
@@ -83,6 +85,7 @@ def test_secrets_are_never_printed(monkeypatch: pytest.MonkeyPatch) -> None:
         ({"SECRET_KEY": STRONG, "DEBUG": "true"}, "DEBUG"),
         ({"SECRET_KEY": STRONG, "CONTAINER_OVERRIDES": "x:y"}, "CONTAINER_OVERRIDES"),
         ({"SECRET_KEY": STRONG, "SMTP_HOST": ""}, "SMTP_HOST"),
+        ({"SECRET_KEY": STRONG, "MAIL_DIR": ".dev/mail"}, "MAIL_DIR"),
     ],
 )
 def test_production_refuses_unsafe_settings(
@@ -222,3 +225,34 @@ def test_account_settings_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
     )
     with pytest.raises(ValidationError, match="unverified_accounts"):
         settings(monkeypatch, UNVERIFIED_ACCOUNTS="sometimes")
+
+
+def test_a_dotenv_from_make_env_leaves_composes_own_defaults_alone(tmp_path: Any) -> None:
+    """compose.yaml fills some settings in with `${NAME:-default}` (the mail sink's SMTP_PORT
+    1025, ...), reading NAME from ./.env: a .env that `make env` wrote must not set any of them,
+    or the stack's order e-mails go to mail:587 with STARTTLS and never arrive."""
+    from scripts.new_env import main as make_env
+
+    assert make_env(tmp_path / ".env") == 0
+    written = dotenv_values(tmp_path / ".env")
+    defaulted = set(re.findall(r"\$\{(\w+):-", (ROOT / "compose.yaml").read_text()))
+    assert {"SMTP_HOST", "SMTP_PORT", "SMTP_TLS"} <= defaulted
+    assert not defaulted & set(written), defaulted & set(written)
+
+
+def test_all_problems_of_a_dotenv_are_named_at_once(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    dotenv = URLS + "WORKER=4\nDATABSE_URL=x\nENVIRONMENT=production\nDB_POOL_SIZE=many\n"
+    with pytest.raises(SystemExit) as stopped:
+        load(monkeypatch, tmp_path, dotenv)
+    lines = str(stopped.value).splitlines()
+    assert all(line.startswith("invalid configuration: ") for line in lines), lines
+    named = [line.removeprefix("invalid configuration: ") for line in lines]
+    assert named[0].endswith("WORKER is not a setting; did you mean WORKERS?")
+    assert named[1].endswith("DATABSE_URL is not a setting; did you mean DATABASE_URL?")
+    assert named[2].startswith("DB_POOL_SIZE: Input should be a valid integer")
+    assert named[3:] == [
+        "SECRET_KEY still has the placeholder from .env.example",
+        "SMTP_HOST must be set in production (mail would not be sent)",
+    ]

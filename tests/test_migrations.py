@@ -1,6 +1,7 @@
 """Migrations: dbmate applies the SQL files; applying twice changes nothing."""
 
 import asyncio
+import subprocess
 
 import asyncpg
 import pytest
@@ -10,7 +11,7 @@ from pgqueuer.queries import Queries
 
 from scripts.migrate import migrate
 from tests.conftest import Database
-from tests.server import ROOT
+from tests.server import ROOT, clean_environ
 
 
 def test_applying_twice_is_a_no_op(database_url: str, db: Database) -> None:
@@ -20,6 +21,23 @@ def test_applying_twice_is_a_no_op(database_url: str, db: Database) -> None:
     assert before == after
     files = sorted(p.name.split("_", 1)[0] for p in (ROOT / "migrations").glob("*.sql"))
     assert [r["version"] for r in after] == files
+
+
+def test_make_migrate_says_when_nothing_is_pending(database_url: str, redis_url: str) -> None:
+    result = subprocess.run(
+        ["make", "--no-print-directory", "migrate"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={
+            **clean_environ(),
+            "ENV_FILE": "",
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+        },
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "migrate: nothing to apply; the database is up to date"
 
 
 def insert_user(db: Database, email: str) -> None:

@@ -3,6 +3,9 @@ real SMTP (aiosmtpd) once, also when a worker dies mid-send; retried with backof
 good when the SMTP server is down; or run inside the app (JOBS_IN_APP)."""
 
 import time
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
 
 import pytest
 
@@ -91,6 +94,10 @@ def test_with_the_smtp_server_down_a_job_is_retried_then_failed_for_good(
     order_id = place(server, user, db)
     wait_until(lambda: db.fetchval("SELECT status::text FROM pgqueuer") == "failed")
     assert worker.log.count('"event":"job_failed"') == 3
+    # Which server refused which (redacted) recipient, in the log: what to fix is in sight.
+    failed = next(line for line in worker.log.splitlines() if '"event":"job_failed"' in line)
+    assert f"127.0.0.1:{down['SMTP_PORT']} (SMTP_TLS=none)" in failed
+    assert f"to {user.email[0]}***@example.com" in failed and user.email not in worker.log
     report = http.get(server.url + "/admin/jobs", headers=admin.headers).json()
     assert report["counts"] == {"queued": 0, "picked": 0, "failed": 1}
     assert report["failed"][0]["payload"] == {"order_id": order_id}
@@ -109,12 +116,23 @@ def test_the_app_can_run_the_jobs_itself(
     assert smtp.wait_for(1)[0]["Subject"] == f"Your order {order_id}"
 
 
-def test_without_an_smtp_host_the_mail_is_logged_redacted(
-    start_server: StartServer, user: Account, db: Database
+def test_without_an_smtp_host_the_mail_is_written_whole_to_a_file(
+    start_server: StartServer, user: Account, db: Database, tmp_path: Path
 ) -> None:
-    srv = start_server(JOBS_IN_APP="true", fresh=True)
-    place(srv, user, db)
-    log = srv.wait_for_log("email_logged_not_sent", timeout=15)
-    line = next(line for line in log.splitlines() if "email_logged_not_sent" in line)
+    """Development without SMTP: the whole message (text and HTML) in an .eml file under
+    MAIL_DIR, named by the log line, which itself carries no body and a redacted address."""
+    outbox = tmp_path / "mail"
+    srv = start_server(JOBS_IN_APP="true", fresh=True, MAIL_DIR=str(outbox))
+    order_id = place(srv, user, db)
+    log = srv.wait_for_log("email_written_not_sent", timeout=15)
+    line = next(line for line in log.splitlines() if "email_written_not_sent" in line)
+    (written,) = outbox.glob("*.eml")
+    assert f'"file":"{written}"' in line
     assert f'"to":"{user.email[0]}***@example.com"' in line
     assert user.email not in log and "Desk lamp" not in line
+    message = message_from_bytes(written.read_bytes(), policy=policy.default)
+    assert isinstance(message, EmailMessage)
+    assert message["To"] == user.email and message["Subject"] == f"Your order {order_id}"
+    assert "2 x Desk lamp at 19.99" in message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "<td>Desk lamp</td>" in message.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert not list(outbox.glob("*.part"))

@@ -55,7 +55,9 @@ def test_no_hsts_outside_production(server: Server) -> None:
 
 
 def test_hsts_in_production(start_server: StartServer) -> None:
-    srv = start_server(ENVIRONMENT="production", SECRET_KEY="s" * 48, SMTP_HOST="127.0.0.1")
+    srv = start_server(
+        ENVIRONMENT="production", SECRET_KEY="s" * 48, SMTP_HOST="127.0.0.1", MAIL_DIR=""
+    )
     hsts = http.get(srv.url + "/health/live").headers["strict-transport-security"]
     assert hsts == "max-age=63072000; includeSubDomains"
 

@@ -2,6 +2,7 @@
 PostgreSQL decides (sessions.revoked_at); Redis is the fast path in front of it."""
 
 import asyncio
+import time
 
 import httpx
 import redis
@@ -87,3 +88,25 @@ def test_flushed_redis_keys_do_not_revive_a_logged_out_token(
     redis_client.delete(*keys)  # what a restart without persistence or a failover does
     assert me_status(server.url, user.access_token) == 401
     assert me_status(server.url, other.access_token) == 200
+
+
+def test_the_reconcile_logs_only_what_it_restored(
+    start_server: StartServer, redis_client: redis.Redis, key_prefix: str
+) -> None:
+    """An idle server's reconcile (every RECONCILE_INTERVAL) says nothing at INFO; one that
+    writes back a revocation Redis lost says so."""
+    # A key prefix of its own: the suite's other servers reconcile the shared one every 30 s,
+    # and their locks would keep this server's reconcile from running.
+    prefix = f"{key_prefix}reconcile:"
+    srv = start_server(
+        CONTAINER_OVERRIDES="tests.overrides:fast_reconcile", REDIS_KEY_PREFIX=prefix, fresh=True
+    )
+    account = register(srv.url)
+    assert http.post(srv.url + "/auth/logout", headers=account.headers).status_code == 204
+    time.sleep(3.5)  # three reconciles
+    idle = [line for line in srv.log.splitlines() if "revocation_denylist_rebuilt" in line]
+    assert len(idle) <= 1, idle  # the first start's, writing the marker; no reconcile's
+    (lost,) = redis_client.keys(f"{prefix}revoked-session:*")
+    redis_client.delete(lost)
+    srv.wait_for_log('"restored":1', timeout=15)
+    assert redis_client.exists(lost)

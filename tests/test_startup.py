@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from tests import http
 from tests.backends import PrivatePostgres
 from tests.conftest import clean_environ
-from tests.server import ROOT, free_port
+from tests.server import ROOT, Server, free_port
 
 pytestmark = pytest.mark.no_backing
 
@@ -131,6 +132,87 @@ def test_a_port_in_use_is_named(database_url: str, redis_url: str) -> None:
         )
     assert code != 0
     assert one_line(output) == f"PORT: 127.0.0.1:{port} is in use; set PORT (or HOST) to another"
+
+
+def test_a_restart_right_after_ctrl_c_is_not_refused_by_closed_connections(
+    database_url: str, redis_url: str, tmp_path: Path
+) -> None:
+    """A browser still holding keep-alive connections when `make run` stops: the server closes
+    them, and they sit in TIME_WAIT on the port for a minute; the next start must not take
+    that for "in use" (granian binds with SO_REUSEADDR; so must the start-up check)."""
+    env = {**clean_environ(), "ENV_FILE": "", "DATABASE_URL": database_url, "REDIS_URL": redis_url}
+    first = Server(env, tmp_path / "first.log").start()
+    with http.Client(base_url=first.url, timeout=5) as browser:
+        assert browser.get("/health/live").status_code == 200  # kept alive
+        first.stop()
+    if Path("/proc/net/tcp").exists():  # Linux: state 06 is TIME_WAIT
+        rows = [line.split() for line in Path("/proc/net/tcp").read_text().splitlines()[1:]]
+        local = f":{first.port:04X}"
+        assert any(r[1].endswith(local) and r[3] == "06" for r in rows), "nothing in TIME_WAIT"
+    second = Server(env, tmp_path / "second.log", port=first.port).start()
+    try:
+        assert http.get(second.url + "/health/live").status_code == 200
+    finally:
+        second.stop()
+
+
+def test_every_problem_of_a_start_is_reported_at_once(database_url: str) -> None:
+    """A production .env copied from the example: every problem in one start, one line each."""
+    code, output, _ = start(
+        SERVE,
+        ENVIRONMENT="production",
+        DATABASE_URL=database_url,
+        PORT="0x",
+        SECRET_KEY="dev-secret-key-change-me-in-production-0123456789",
+        JWT_SECRET="dev-jwt-secret-change-me-in-production-0123456789",
+    )
+    assert code != 0 and "Traceback" not in output
+    assert output.strip().splitlines() == [
+        "invalid configuration: PORT: Input should be a valid integer, unable to parse string "
+        "as an integer",
+        "invalid configuration: REDIS_URL: Field required",
+        "invalid configuration: SECRET_KEY still has the placeholder from .env.example",
+        "invalid configuration: JWT_SECRET still has the placeholder from .env.example",
+        "invalid configuration: SMTP_HOST must be set in production (mail would not be sent)",
+    ]
+
+
+def test_unreachable_database_and_redis_are_both_named(tmp_path: Path) -> None:
+    code, output, _ = start(
+        SERVE,
+        DATABASE_URL=f"postgresql://app@127.0.0.1:{free_port()}/app",
+        REDIS_URL=redis_nowhere(),
+        STARTUP_WAIT="0",
+        UPLOAD_PATH=str(tmp_path),
+    )
+    lines = output.strip().splitlines()
+    assert code != 0 and "Traceback" not in output
+    assert [line.split(":")[0] for line in lines] == ["DATABASE_URL", "REDIS_URL"], output
+
+
+def test_create_admin_without_a_terminal_names_admin_password(
+    database_url: str, redis_url: str
+) -> None:
+    """Scripts, CI and `docker compose exec -T` have no terminal to type the password on."""
+    result = subprocess.run(
+        ["make", "--no-print-directory", "create-admin", "EMAIL=ops@example.com"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        env={
+            **clean_environ(),
+            "ENV_FILE": "",
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+        },
+    )
+    ours = [line for line in result.stderr.splitlines() if line.startswith("create-admin:")]
+    assert result.returncode != 0 and "Traceback" not in result.stderr, result.stderr
+    assert ours == [
+        "create-admin: no terminal to ask for the password on; set ADMIN_PASSWORD "
+        "(ADMIN_PASSWORD=... make create-admin EMAIL=...)"
+    ], result.stderr
 
 
 def test_create_admin_without_email_says_how() -> None:

@@ -7,9 +7,11 @@ workaround it names. The tests proving our workarounds hold live beside each fea
 
 import asyncio
 import re
+import signal
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -256,6 +258,36 @@ def test_the_builtin_swagger_ui_page_needs_a_cdn_and_inline_script() -> None:
     page = get_swagger_ui_html(openapi_url="/openapi.json", title="x").body.decode()
     assert "https://cdn.jsdelivr.net/npm/swagger-ui-dist" in page
     assert "<script>" in page and "SwaggerUIBundle(" in page
+
+
+@pytest.mark.no_backing
+def test_granian_workers_set_their_stop_signal_on_every_signal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A second set() while the worker stops can wedge it (scripts/serve.py,
+    stop_workers_on_the_first_signal_only). The day granian sets it once, drop that."""
+    from granian import _signals
+
+    class Counting:
+        sets = 0
+
+        def set(self) -> None:
+            self.sets += 1
+
+    class Loop:
+        def __init__(self) -> None:
+            self.handlers: dict[int, Any] = {}
+
+        def add_signal_handler(self, signum: int, handler: Any, *args: Any) -> None:
+            self.handlers[signum] = (handler, args)
+
+    monkeypatch.setattr(_signals, "WorkerSignal", Counting)
+    loop = Loop()
+    event = _signals.set_loop_signals(loop)
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        handler, args = loop.handlers[signum]
+        handler(*args)
+    assert event.sets == 2
 
 
 def test_the_private_names_the_template_uses_exist() -> None:
