@@ -13,6 +13,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import kubernetes_validate
 import pytest
@@ -315,3 +316,19 @@ def test_no_secret_value_is_committed() -> None:
         for line in example.read_text().splitlines():
             if line and not line.startswith("#"):
                 assert line.endswith("="), f"{example}: a value in {line.split('=')[0]}"
+
+
+def test_account_links_lead_to_the_ingress_host(docs: list[Doc]) -> None:
+    """PUBLIC_URL starts the links of verification and reset e-mails: where there is an
+    Ingress with a host, it is that host, over https when the Ingress has TLS."""
+    hosts = {
+        (rule["host"], bool(ingress["spec"].get("tls")))
+        for ingress in of_kind(docs, "Ingress")
+        for rule in ingress["spec"]["rules"]
+        if rule.get("host")
+    }
+    for deployment in of_kind(docs, "Deployment"):
+        for container in filter(serves_http, pod_spec(deployment)["containers"]):
+            url = urlsplit(settings(docs, container)["PUBLIC_URL"])
+            for host, tls in hosts:
+                assert (url.hostname, url.scheme) == (host, "https" if tls else "http"), url
