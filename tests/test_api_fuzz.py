@@ -105,8 +105,10 @@ def test_schemathesis_finds_nothing_as_anyone(
         ("PATCH", "/admin/users/{user_id}"),
         ("GET", "/auth/sessions"),
         ("POST", "/auth/password-reset"),
-        ("POST", "/auth/verify-email"),
-        ("POST", "/auth/password-reset/confirm"),
+        # Not required: POST /auth/verify-email and /auth/password-reset/confirm get through
+        # only when a case spends a token the hooks planted before another one does (1 run
+        # in 2 missed verify-email); tests/test_email_verification.py and
+        # tests/test_password_reset.py walk those flows whole.
         ("POST", "/products"),  # example-shop:line
         ("GET", "/products"),  # example-shop:line
     ):
