@@ -41,7 +41,7 @@ ROUTES = [
         access="public",
         summary="An uploaded file, with the content type found in its bytes",
         tags=("products",),
-        media_type="application/octet-stream",
+        media_type="*/*",  # the type libmagic found in the file's bytes at upload
         policy="files",
         errors={404: "No such file"},
     ),
