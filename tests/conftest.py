@@ -35,6 +35,7 @@ from tests.worker import Worker
 
 EMBEDDED_DIR = ROOT / ".dev" / "test"
 DEFAULT_REDIS_DB = 15
+MAX_SHARED_SERVERS = 4  # per test process (start_server)
 TEST_JWT_SECRET = "test-jwt-secret-known-to-the-attack-tests-0123456789"
 
 
@@ -254,8 +255,13 @@ def start_server(
 
     Servers are forks of one warm interpreter (tests/forkserver.py), so they share its hash
     seed; own_interpreter=True starts one the ordinary way, for a test that needs two
-    processes whose hash() differs (as two replicas' does)."""
+    processes whose hash() differs (as two replicas' does).
+
+    At most MAX_SHARED_SERVERS shared ones stay up per test process: starting another stops
+    the one used least recently (never one this test holds). Each keeps its pool's
+    connections, and the suite's PostgreSQL (or the machine's) has max_connections 100."""
     started: list[Server] = []
+    held: set[tuple[object, ...]] = set()
 
     def start(
         command: Optional[list[str]] = None,
@@ -269,9 +275,15 @@ def start_server(
         if not (command or env or alone):
             return request.getfixturevalue("server")  # the suite's own: the same settings
         key = (tuple(command or ()), ready_path, tuple(sorted(env.items())))
-        shared = None if alone else _shared_servers.get(key)
+        shared = None if alone else _shared_servers.pop(key, None)
         if shared is not None and shared.process is not None and shared.process.poll() is None:
+            _shared_servers[key] = shared  # the most recently used, last
+            held.add(key)
             return shared
+        if not alone:
+            idle = [k for k in _shared_servers if k not in held]
+            while idle and len(_shared_servers) >= MAX_SHARED_SERVERS:
+                _shared_servers.pop(idle.pop(0)).stop()
         log_path = _logs_dir / f"extra-{uuid.uuid4().hex[:8]}.log"
         srv = Server(
             {**clean_environ(), **app_env, **env},
@@ -285,6 +297,7 @@ def start_server(
             started.append(srv)
         else:
             _shared_servers[key] = srv
+            held.add(key)
         return srv
 
     yield start
