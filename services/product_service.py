@@ -57,7 +57,16 @@ AFTER_CURSOR = {
 }
 # Built from the constant fragments above only: no value reaches the SQL text.
 PAGES = {
-    sort: f"SELECT {COLUMNS} FROM products{FILTERS} AND ({after}) ORDER BY {order} LIMIT {limit}"  # noqa: S608
+    sort: "SELECT "  # noqa: S608
+    + COLUMNS
+    + " FROM products"
+    + FILTERS
+    + " AND ("
+    + after
+    + ") ORDER BY "
+    + order
+    + " LIMIT "
+    + limit
     for sort, (after, order, limit) in AFTER_CURSOR.items()
 }
 NO_SUCH_PRODUCT = "No product with this id."

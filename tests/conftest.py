@@ -322,6 +322,22 @@ def smtp() -> Iterator[SmtpServer]:
     server.stop()
 
 
+@pytest.fixture(scope="module")
+def mailbox() -> Iterator[SmtpServer]:
+    """One SMTP server for a module's tests (inbox empties it for each)."""
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def inbox(mailbox: SmtpServer) -> SmtpServer:
+    """The module's SMTP server, with nothing received yet: cheaper than smtp's one a test."""
+    mailbox.recorder.messages.clear()
+    mailbox.recorder.envelopes.clear()
+    return mailbox
+
+
 @pytest.fixture
 def start_worker(app_env: dict[str, str], tmp_path: Path) -> Iterator[object]:
     """start_worker(**settings): a durable-job worker (python -m scripts.worker), stopped after."""

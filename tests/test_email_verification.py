@@ -6,9 +6,6 @@ Nothing of a token shows in the log (read at DEBUG) or in any other response."""
 import hashlib
 import time
 import uuid
-from collections.abc import Iterator
-
-import pytest
 
 from config import PROJECT_NAME
 from tests import http
@@ -17,20 +14,6 @@ from tests.conftest import Database, StartServer
 from tests.mailbox import link_in, link_of, mail_to, parts, settle
 from tests.server import Server
 from tests.smtp import SmtpServer
-
-
-@pytest.fixture(scope="module")
-def mailbox() -> Iterator[SmtpServer]:
-    server = SmtpServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def inbox(mailbox: SmtpServer) -> SmtpServer:
-    mailbox.recorder.messages.clear()
-    mailbox.recorder.envelopes.clear()
-    return mailbox
 
 
 def mailing_server(start_server: StartServer, inbox: SmtpServer, **env: str) -> Server:

@@ -6,9 +6,6 @@ The log (at DEBUG) holds no token and no password."""
 import hashlib
 import time
 import uuid
-from collections.abc import Iterator
-
-import pytest
 
 from config import PROJECT_NAME
 from tests import http
@@ -20,20 +17,6 @@ from tests.smtp import SmtpServer
 
 NEW_PASSWORD = "Fresh-start-42"
 RESET = "Reset your password"
-
-
-@pytest.fixture(scope="module")
-def mailbox() -> Iterator[SmtpServer]:
-    server = SmtpServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def inbox(mailbox: SmtpServer) -> SmtpServer:
-    mailbox.recorder.messages.clear()
-    mailbox.recorder.envelopes.clear()
-    return mailbox
 
 
 def mailing_server(start_server: StartServer, inbox: SmtpServer, **env: str) -> Server:
